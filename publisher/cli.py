@@ -1,0 +1,115 @@
+"""The command line: ``publisher validate | build | serve``.
+
+Errors in the data end in a message that names the file (and line), the resource and the property,
+and a non-zero exit; never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from publisher import __version__
+from publisher.config import Config
+from publisher.sources import SourceError
+
+
+@click.group()
+@click.version_option(__version__, prog_name="publisher")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A publisher.toml file (default: ./publisher.toml if present).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="The folder holding ontology/, data/ and shapes/ (default: this checkout).")
+@click.option("--base-iri", help="Canonical base IRI of every resource, ending in '/'.")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where releases are written (default: ROOT/build).")
+@click.pass_context
+def main(ctx: click.Context, config_file: Path | None, root: Path | None, base_iri: str | None,
+         build_dir: Path | None) -> None:
+    """Publish the Office for International Relations' network as Linked Open Data."""
+    try:
+        ctx.obj = Config.load(config_file, root=root, base_iri=base_iri, build_dir=build_dir)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@main.command()
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              help="Report for people (text) or machines (json).")
+@click.pass_obj
+def validate(config: Config, output_format: str) -> None:
+    """Check the data against the shapes; exit 1 on any violation."""
+    from publisher.build import load_and_validate
+
+    try:
+        report = load_and_validate(config)[3]
+    except SourceError as exc:
+        _fail_source(exc, output_format)
+    if output_format == "json":
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.to_text())
+    sys.exit(0 if report.conforms else 1)
+
+
+@main.command()
+@click.pass_obj
+def build(config: Config) -> None:
+    """Validate, then write a new release and switch to it in one step."""
+    from publisher.build import BuildRefused
+    from publisher.build import build as run_build
+
+    try:
+        release = run_build(config)
+    except SourceError as exc:
+        _fail_source(exc, "text")
+    except BuildRefused as exc:
+        click.echo(exc.report.to_text(), err=True)
+        click.echo("Build refused: nothing was published; the previous release is still served.", err=True)
+        sys.exit(1)
+    m = release.manifest
+    click.echo(f"Built release {m['build_id']} at {release.path}")
+    click.echo(f"  {m['triples']} triples, content {m['content_hash']}")
+    for cls, n in sorted(m["classes"].items(), key=lambda kv: -kv[1])[:12]:
+        click.echo(f"  {n:6d}  {cls}")
+
+
+@main.command()
+@click.option("--host", help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default 8080).")
+@click.option("--threads", type=int, help="Worker threads of the HTTP server.")
+@click.pass_obj
+def serve(config: Config, host: str | None, port: int | None, threads: int | None) -> None:
+    """Serve the current release with a production WSGI server (waitress); builds first if none."""
+    from dataclasses import replace
+
+    import waitress
+
+    from publisher.build import current_release
+    from publisher.web.app import create_app
+
+    config = replace(config, **{k: v for k, v in {"host": host, "port": port, "threads": threads}.items() if v})
+    if current_release(config) is None:
+        click.echo("No release yet; building one first.")
+        click.get_current_context().invoke(build)
+    app = create_app(config)
+    click.echo(f"Serving {config.base_iri} on http://{config.host}:{config.port}/ (Ctrl+C to stop)")
+    waitress.serve(app, host=config.host, port=config.port, threads=config.threads, ident="publisher",
+                   clear_untrusted_proxy_headers=True, channel_timeout=60)
+
+
+def _fail_source(exc: SourceError, output_format: str) -> None:
+    if output_format == "json":
+        click.echo(json.dumps({"conforms": False, "error": {"file": exc.path, "line": exc.line,
+                                                            "message": exc.message}}, ensure_ascii=False))
+    else:
+        click.echo(f"{exc}", err=True)
+        click.echo("Nothing was published; fix the file and run again.", err=True)
+    sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""The embedded store: the release's pyoxigraph database, opened read-only.
+
+Read-only is enforced by the database itself, not only by the web layer: an update through this
+store fails at the storage level.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+
+class EmbeddedStore:
+    """Trusted, internal queries over one release (the web layer's user queries go through limits)."""
+
+    def __init__(self, store_path: Path) -> None:
+        self.path = Path(store_path)
+        self.store = ox.Store.read_only(str(self.path))
+
+    def query(self, sparql: str, **kwargs):
+        """Run ``sparql`` with the union of all named graphs as the default graph."""
+        kwargs.setdefault("use_default_graph_as_union", True)
+        return self.store.query(sparql, **kwargs)
+
+    def select(self, sparql: str, **kwargs) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]]:
+        results = self.query(sparql, **kwargs)
+        names = [v.value for v in results.variables]
+        return [{n: row[n] for n in names if row[n] is not None} for row in results]

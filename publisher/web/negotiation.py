@@ -1,0 +1,157 @@
+"""Content negotiation, used by every route that returns RDF, query results or pages.
+
+Accept headers (with q-values) and file extensions map to a ``Format``; ``finish`` sets ``Vary``,
+``Link`` alternates, ``ETag`` and ``Last-Modified`` and answers conditional requests, so that no
+route does any of this on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Request, Response, request
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  # short name, also used in ?format= parameters
+    media_type: str
+    extension: str
+    label: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def content_type(self) -> str:
+        return f"{self.media_type}; charset=utf-8" if _is_text(self.media_type) else self.media_type
+
+
+TURTLE = Format("turtle", "text/turtle", "ttl", "Turtle", ("application/x-turtle",))
+JSONLD = Format("jsonld", "application/ld+json", "jsonld", "JSON-LD")
+NTRIPLES = Format("ntriples", "application/n-triples", "nt", "N-Triples")
+RDFXML = Format("rdfxml", "application/rdf+xml", "rdf", "RDF/XML")
+HTML = Format("html", "text/html", "html", "HTML", ("application/xhtml+xml",))
+CSV = Format("csv", "text/csv", "csv", "CSV")
+TSV = Format("tsv", "text/tab-separated-values", "tsv", "TSV")
+JSON = Format("json", "application/json", "json", "JSON")
+SPARQL_JSON = Format("json", "application/sparql-results+json", "srj", "SPARQL JSON")
+SPARQL_XML = Format("xml", "application/sparql-results+xml", "srx", "SPARQL XML")
+
+RDF_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, NTRIPLES, RDFXML)
+RESOURCE_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, NTRIPLES, RDFXML, HTML)
+
+
+class NotAcceptable(Exception):
+    """No offered format matches the Accept header; answered with 406 and the list of offers."""
+
+    def __init__(self, offers: Sequence[Format]) -> None:
+        self.offers = list(offers)
+        super().__init__("none of the offered formats is acceptable: "
+                         + ", ".join(f.media_type for f in self.offers))
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
+    """``[(media range, q, position)]``; malformed parts are skipped, never fatal."""
+    ranges = []
+    for position, part in enumerate((header or "").split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        media = pieces[0].lower()
+        if "/" not in media:
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        ranges.append((media, q, position))
+    return ranges
+
+
+def _match_quality(fmt: Format, ranges: list[tuple[str, float, int]]) -> tuple[float, int, int]:
+    """(q, specificity, -position) of the most specific range that matches ``fmt``."""
+    best: tuple[float, int, int] | None = None
+    for media, q, position in ranges:
+        for candidate in (fmt.media_type, *fmt.aliases):
+            kind = candidate.split("/")[0]
+            if media == candidate:
+                spec = 3
+            elif media == f"{kind}/*":
+                spec = 2
+            elif media == "*/*":
+                spec = 1
+            else:
+                continue
+            key = (q, spec, -position)
+            if best is None or key[1] > best[1] or (key[1] == best[1] and key[0] > best[0]):
+                best = key
+    return best or (0.0, 0, 0)
+
+
+def choose(offers: Sequence[Format], accept: str | None, default: Format | None = None) -> Format:
+    """The offer the client prefers. No Accept header gives ``default`` (the first offer if unset)."""
+    default = default or offers[0]
+    ranges = parse_accept(accept)
+    if not accept or not accept.strip() or not ranges:
+        return default
+    scored = []
+    for index, fmt in enumerate(offers):
+        q, spec, position = _match_quality(fmt, ranges)
+        if q > 0:
+            # Prefer higher q; on a tie, a range that names the type beats a wildcard, then the
+            # client's own order, then ours (the default first).
+            scored.append((q, spec, position, fmt is default, -index, fmt))
+    if not scored:
+        raise NotAcceptable(offers)
+    scored.sort(key=lambda s: s[:5], reverse=True)
+    top = scored[0]
+    if top[1] == 1:  # only */* matched: the server's default, as the tie-break intends
+        return default if any(s[5] is default for s in scored) else top[5]
+    return top[5]
+
+
+def by_extension(offers: Iterable[Format], extension: str) -> Format | None:
+    for fmt in offers:
+        if fmt.extension == extension:
+            return fmt
+    return None
+
+
+def by_name(offers: Iterable[Format], name: str) -> Format | None:
+    name = name.lower()
+    for fmt in offers:
+        if name in (fmt.name, fmt.extension, fmt.media_type):
+            return fmt
+    return None
+
+
+def finish(
+    response: Response,
+    *,
+    etag: str | None = None,
+    last_modified: datetime | None = None,
+    alternates: Sequence[tuple[str, Format]] = (),
+    negotiated: bool = True,
+    req: Request | None = None,
+) -> Response:
+    """Set the shared headers and answer conditional requests (304) — the one place that does it."""
+    req = req or request
+    if negotiated:
+        response.vary.add("Accept")
+    if alternates:
+        links = [f'<{url}>; rel="alternate"; type="{fmt.media_type}"' for url, fmt in alternates]
+        existing = response.headers.get("Link")
+        response.headers["Link"] = ", ".join(([existing] if existing else []) + links)
+    if etag:
+        response.set_etag(etag)
+    if last_modified:
+        response.last_modified = last_modified
+    return response.make_conditional(req)
+
+
+def _is_text(media_type: str) -> bool:
+    return media_type.startswith("text/") or media_type.endswith(("+json", "+xml", "/json", "/n-triples",
+                                                                   "/xml", "/javascript"))
