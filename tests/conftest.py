@@ -1,0 +1,112 @@
+"""Shared fixtures: a real build in a temporary folder and the real server on loopback.
+
+The test base IRI differs from the host the server listens on, so every test also checks that
+request paths map to canonical IRIs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from publisher.build import Release, build
+from publisher.config import Config
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+TEST_BASE_IRI = "https://ld.example.test/ib/"
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """``../shared`` (official shapes and vocabularies); tests that need it skip loudly without it."""
+    if not SHARED.is_dir():
+        pytest.fail(f"{SHARED} is missing: the standards tests need the shared reference folder")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A writable copy of ontology/, data/ and shapes/, for tests that break the data on purpose."""
+    for folder in ("ontology", "data", "shapes"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def session_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("builds")
+
+
+@pytest.fixture(scope="session")
+def config(session_build_dir: Path) -> Config:
+    return Config.load(root=REPO, base_iri=TEST_BASE_IRI, build_dir=session_build_dir)
+
+
+@pytest.fixture(scope="session")
+def release(config: Config) -> Release:
+    """One real build of the shipped data, shared by the whole session."""
+    return build(config)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"server at {url} did not start within {timeout}s")
+
+
+def start_server(config: Config, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start ``publisher serve`` (waitress) as a real process on a free loopback port."""
+    port = free_port()
+    env = {**os.environ, "PUBLISHER_BASE_IRI": config.base_iri, "PUBLISHER_BUILD_DIR": str(config.builds),
+           "PUBLISHER_ROOT": str(config.root), **(extra_env or {})}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "publisher.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/")
+    except RuntimeError:
+        proc.kill()
+        raise RuntimeError(proc.stdout.read() if proc.stdout else "server failed") from None
+    return proc, url
+
+
+@pytest.fixture(scope="session")
+def server(release: Release, config: Config) -> Iterator[str]:
+    """The base URL of a real server on loopback serving the session's release."""
+    proc, url = start_server(config)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
