@@ -216,7 +216,8 @@ def _switch_current(builds: Path, release: Path) -> None:
 
 def _prune(builds: Path) -> None:
     current = (builds / "current").resolve()
-    releases = sorted((builds / "releases").iterdir(), reverse=True)
+    # Newest first by write time: several builds can share a second-resolution id prefix.
+    releases = sorted((builds / "releases").iterdir(), key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
     for old in releases[KEEP_RELEASES:]:
         if old.resolve() != current:
             shutil.rmtree(old, ignore_errors=True)
