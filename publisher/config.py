@@ -32,6 +32,19 @@ class Config:
     query_workers: int = 2
     catalog_page_size: int = 50
     trust_forwarded_headers: bool = False
+    # The data licence is a publishing decision the office must confirm (README, "Catalogue and harvesting").
+    # Default: Datenlizenz Deutschland – Namensnennung 2.0 from the DCAT-AP.de licence list.
+    catalog_license: str = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
+    catalog_license_attribution: str = (
+        "Stadt Dortmund, Büro für Internationale Beziehungen; SDG-Vokabular: Amit Joshi, Luis Gonzalez Morales, "
+        "Szymon Klarman, and Aaron Helton. 2019. A Knowledge Organization System for the United Nations "
+        "Sustainable Development Goals. New York, NY. http://metadata.un.org/sdg"
+    )
+    # Where people reach the office about the data; empty = the deployment's home page (base_iri).
+    catalog_contact_url: str = ""
+    catalog_contact_email: str = ""
+    # A DCAT-AP.de contributor ID (http://dcat-ap.de/def/contributors/…); empty = none is stated.
+    catalog_contributor_id: str = ""
 
     def __post_init__(self) -> None:
         if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith("/"):
