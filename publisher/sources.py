@@ -17,7 +17,9 @@ from rdflib.term import Node
 
 from publisher.config import Config
 
-RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml"}
+# Turtle and N-Triples only: they never make the parser fetch anything (JSON-LD contexts and RDF/XML
+# entities could), and they give line numbers for errors.
+RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt"}
 
 
 class SourceError(Exception):
