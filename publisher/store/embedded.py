@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from publisher.store.base import QueryRequest, QueryResult
+from publisher.store.results import execute
+
 
 class EmbeddedStore:
     """Trusted, internal queries over one release (the web layer's user queries go through limits)."""
@@ -27,3 +30,14 @@ class EmbeddedStore:
         results = self.query(sparql, **kwargs)
         names = [v.value for v in results.variables]
         return [{n: row[n] for n in names if row[n] is not None} for row in results]
+
+    def run(self, request: QueryRequest) -> QueryResult:
+        """A user query with the row cap but, in process, no time limit: use ``PooledStore`` for the web."""
+        return execute(self.store, request)
+
+    def describe(self, iri: str) -> list[ox.Triple]:
+        return list(self.query("DESCRIBE ?x", substitutions={ox.Variable("x"): ox.NamedNode(iri)}))
+
+    def count(self, where: str) -> int:
+        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
+        return int(rows[0]["n"].value)

@@ -1,0 +1,107 @@
+"""The store seam: what the web layer may ask of a store, and the errors it may get back.
+
+User queries travel as a ``QueryRequest`` (plain, picklable data: the query text, the dataset, safely
+bound parameters, the formats the client accepts and the row cap) and come back as a ``QueryResult``
+(already serialized bytes). Keeping both as plain data is what lets a query run in another process
+that can be killed when it overruns its time, and keeps pyoxigraph out of the web layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+# A bound parameter value, in a form that crosses process boundaries:
+# ("iri", value) | ("literal", lexical form, datatype IRI or "", language tag or "").
+TermSpec = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    query: str
+    #: Format names (see ``publisher.store.results``) for a SELECT/ASK and for a CONSTRUCT/DESCRIBE
+    #: result; ``None`` means the client accepts no format for that kind of result (→ 406).
+    solutions_format: str | None = "json"
+    graph_format: str | None = "turtle"
+    #: Protocol ``default-graph-uri``/``named-graph-uri``; ``None`` means the endpoint's default dataset.
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    substitutions: tuple[tuple[str, TermSpec], ...] = ()
+    max_rows: int = 10_000
+    prefixes: tuple[tuple[str, str], ...] = ()
+    #: Written into the result where the format has room for it (a comment, a ``link``) when rows are cut.
+    truncation_note: str = ""
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    kind: str  # "solutions", "boolean" or "graph"
+    format: str
+    media_type: str
+    body: bytes
+    rows: int
+    truncated: bool = False
+    variables: tuple[str, ...] = field(default=())
+
+
+class QueryError(Exception):
+    """A user query could not be answered; ``status`` is the HTTP status the web layer answers with.
+
+    Messages are written for the person who sent the query and never contain paths or tracebacks.
+    """
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class QuerySyntaxError(QueryError):
+    """The text is not a SPARQL query (the parser's message, with line and column)."""
+
+
+class QueryRefused(QueryError):
+    """A well-formed request this endpoint does not do: updates, federated ``SERVICE`` calls."""
+
+    status = 403
+
+
+class ResultNotAcceptable(QueryError):
+    """The client accepts no format for the kind of result the query gives (e.g. CSV for CONSTRUCT)."""
+
+    status = 406
+
+
+class QueryTimeout(QueryError):
+    """The query ran out of time and its worker was stopped."""
+
+    status = 504
+
+
+class QueryBusy(QueryError):
+    """Every worker stayed busy for the whole time limit; the client may retry."""
+
+    status = 503
+
+
+class QueryFailed(QueryError):
+    """The engine failed while evaluating (e.g. a worker died); nothing internal is disclosed."""
+
+    status = 500
+
+
+class QueryStore(Protocol):
+    """The store seam: user queries with limits, plus the two trusted reads every route needs."""
+
+    def run(self, request: QueryRequest) -> QueryResult:
+        """Run an untrusted query within the configured time limit and row cap."""
+        ...
+
+    def describe(self, iri: str) -> list:
+        """The triples about ``iri`` (its concise description), from the default (union) graph."""
+        ...
+
+    def count(self, where: str) -> int:
+        """How many solutions the (trusted) group graph pattern ``where`` has."""
+        ...
