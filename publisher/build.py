@@ -26,6 +26,7 @@ from rdflib import Dataset, Graph, URIRef
 from publisher import __version__
 from publisher.config import Config
 from publisher.derive import derive_shortcuts
+from publisher.dumps import write_dumps
 from publisher.namespaces import ProjectNamespaces
 from publisher.sources import Sources, load_sources
 from publisher.validation import Report, shapes_graph, validate
@@ -88,7 +89,7 @@ class BuildContext:
 ArtifactStep = Callable[[BuildContext], None]
 
 # Each module that adds files to a release registers its step here, in the order they run.
-ARTIFACT_STEPS: list[ArtifactStep] = []
+ARTIFACT_STEPS: list[ArtifactStep] = [write_dumps]
 
 
 def current_release(config: Config) -> Release | None:

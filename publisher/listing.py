@@ -1,0 +1,191 @@
+"""The lists developers and spreadsheet users expect: all partners, all events, all alignments.
+
+Each list exists as rows (for CSV, the home page and the HTML tables) and as a set of triples with
+its roots (for framed JSON-LD: every partner with its alignments embedded). A partner is whatever
+took part in an event or is the subject of an alignment and is not itself an event. All queries go
+through a store's ``query`` with the union of the named graphs as default graph.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from publisher.describe import LINK_LABEL_PROPERTIES
+from publisher.namespaces import SDG
+
+PREFIXES = """PREFIX schema: <http://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX ib: <IB>
+"""
+
+EVENT_TYPES = "schema:Event schema:Festival schema:SocialEvent schema:BusinessEvent schema:EducationEvent"
+
+PATTERNS = {
+    "partners": f"""{{ {{ ?e schema:attendee ?s }} UNION {{ ?a ib:alignedResource ?s }}
+        FILTER NOT EXISTS {{ VALUES ?et {{ {EVENT_TYPES} }} ?s a ?et }} }}""",
+    "events": f"{{ VALUES ?et {{ {EVENT_TYPES} }} ?s a ?et }}",
+    "alignments": "{ ?s a ib:Alignment }",
+}
+
+# The columns of each CSV: (column, property the value comes from, how to write it).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "partners": ("id", "name", "type", "url", "goals", "dimensions"),
+    "events": ("id", "name", "type", "startDate", "endDate", "location", "superEvent", "organizer", "participants"),
+    "alignments": ("id", "alignedResource", "alignedResourceName", "alignedTo", "alignedToLabel", "reviewStatus",
+                   "attributedTo", "created", "rationale"),
+}
+
+KINDS = tuple(PATTERNS)
+_LABELS = " ".join(f"<{p}>" for p in LINK_LABEL_PROPERTIES)
+
+
+@dataclass
+class Item:
+    """One row of a list: the resource and its values by property IRI."""
+
+    iri: str
+    values: dict[str, list[ox.NamedNode | ox.Literal | ox.BlankNode]] = field(default_factory=dict)
+
+    def first(self, predicate: str) -> ox.NamedNode | ox.Literal | ox.BlankNode | None:
+        found = self.values.get(predicate)
+        return found[0] if found else None
+
+
+@dataclass
+class Listing:
+    """One list, read once from the store: its items and the labels of everything they link to."""
+
+    kind: str
+    items: list[Item]
+    labels: dict[str, dict[str, list[ox.Literal]]]
+    triples: list[ox.Triple]
+
+    @property
+    def roots(self) -> list[str]:
+        return [item.iri for item in self.items]
+
+    def label(self, iri: str, lang: str = "de") -> str:
+        """The resource's name in ``lang`` (else German, else any); for a goal without one, its notation."""
+        found = self.labels.get(iri, {})
+        for predicate in LINK_LABEL_PROPERTIES:
+            literals = found.get(predicate, [])
+            for wanted in (lang, "de", "en", None):
+                for literal in literals:
+                    if wanted is None or literal.language == wanted:
+                        return literal.value
+        return iri
+
+    def notation(self, iri: str) -> str:
+        values = self.labels.get(iri, {}).get(LINK_LABEL_PROPERTIES[-1], [])
+        return values[0].value if values else ""
+
+
+def read_listing(store, kind: str, ib_namespace: str) -> Listing:
+    """Everything one list needs, from three queries; ``store.query`` must use the union graph."""
+    prefixes = PREFIXES.replace("IB", ib_namespace)
+    pattern = PATTERNS[kind]
+    roots = f"{{ SELECT DISTINCT ?s WHERE {pattern} }}"
+    found = set(store.query(f"{prefixes} CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {roots} ?s ?p ?o }}"))
+    if kind == "partners":  # the frame embeds each partner's alignments
+        found |= set(store.query(f"""{prefixes} CONSTRUCT {{ ?a ?p ?o }} WHERE {{ {roots}
+            ?a ib:alignedResource ?s . ?a ?p ?o }}"""))
+    linked = {t.object for t in found if isinstance(t.object, ox.NamedNode)}
+    found |= {t for t in store.query(f"CONSTRUCT {{ ?l ?p ?o }} WHERE {{ VALUES ?p {{ {_LABELS} }} ?l ?p ?o }}")
+              if t.subject in linked}
+    triples = sorted(found, key=lambda t: (str(t.subject), t.predicate.value, str(t.object)))
+    items: dict[str, Item] = {}
+    member = {row["s"].value for row in store.query(f"{prefixes} SELECT DISTINCT ?s WHERE {pattern}")}
+    labels: dict[str, dict[str, list[ox.Literal]]] = {}
+    for t in triples:
+        if not isinstance(t.subject, ox.NamedNode):
+            continue
+        if t.subject.value in member:
+            items.setdefault(t.subject.value, Item(t.subject.value)).values.setdefault(
+                t.predicate.value, []).append(t.object)
+        if t.predicate.value in LINK_LABEL_PROPERTIES and isinstance(t.object, ox.Literal):
+            labels.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+    ordered = sorted(items.values(), key=lambda i: (_sort_name(i, labels), i.iri))
+    return Listing(kind, ordered, labels, triples)
+
+
+def _sort_name(item: Item, labels: dict) -> str:
+    names = labels.get(item.iri, {})
+    for predicate in LINK_LABEL_PROPERTIES:
+        if predicate in names:
+            return names[predicate][0].value.casefold()
+    return item.iri
+
+
+def rows(listing: Listing, ib_namespace: str) -> list[dict[str, str]]:
+    """The CSV rows of a list: German names, goals as numbers, several values joined by ``; ``."""
+    schema = "http://schema.org/"
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    out = []
+    for item in listing.items:
+        def joined(predicate: str, how=lambda v: v.value, item=item) -> str:
+            return "; ".join(sorted({how(v) for v in item.values.get(predicate, [])}, key=_natural))
+
+        def label_of(node) -> str:
+            return listing.label(node.value) if isinstance(node, ox.NamedNode) else node.value
+
+        name = listing.label(item.iri)
+        if listing.kind == "partners":
+            row = {"id": item.iri, "name": name,
+                   "type": joined(rdf_type, lambda v: _local(v.value)), "url": joined(schema + "url"),
+                   "goals": joined(ib_namespace + "sdg", lambda v: listing.notation(v.value) or v.value),
+                   "dimensions": joined(ib_namespace + "quadrangleDimension", label_of)}
+        elif listing.kind == "events":
+            row = {"id": item.iri, "name": name, "type": joined(rdf_type, lambda v: _local(v.value)),
+                   "startDate": joined(schema + "startDate"), "endDate": joined(schema + "endDate"),
+                   "location": joined(schema + "location", label_of),
+                   "superEvent": joined(schema + "superEvent", label_of),
+                   "organizer": joined(schema + "organizer", label_of),
+                   "participants": str(len(item.values.get(schema + "attendee", [])))}
+        else:
+            resource, target = item.first(ib_namespace + "alignedResource"), item.first(ib_namespace + "alignedTo")
+            rationale = [v for v in item.values.get(ib_namespace + "rationale", []) if v.language in ("de", "")]
+            row = {"id": item.iri, "alignedResource": resource.value if resource else "",
+                   "alignedResourceName": label_of(resource) if resource else "",
+                   "alignedTo": target.value if target else "",
+                   "alignedToLabel": _target_label(listing, target),
+                   "reviewStatus": joined(ib_namespace + "reviewStatus", label_of),
+                   "attributedTo": joined("http://www.w3.org/ns/prov#wasAttributedTo", label_of),
+                   "created": joined("http://purl.org/dc/terms/created"),
+                   "rationale": rationale[0].value if rationale else ""}
+        out.append(row)
+    return out
+
+
+def _target_label(listing: Listing, target) -> str:
+    """``SDG 13: Maßnahmen zum Klimaschutz`` for a goal, ``SDG 11.2`` for a target, else the label."""
+    if not isinstance(target, ox.NamedNode):
+        return ""
+    notation, label = listing.notation(target.value), listing.label(target.value)
+    if not target.value.startswith(str(SDG)) or not notation:
+        return label
+    return f"SDG {notation}" if "." in notation else f"SDG {notation}: {label}"
+
+
+def to_csv(listing: Listing, ib_namespace: str) -> str:
+    """RFC 4180 CSV with a header row (CRLF line ends, as spreadsheets expect)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS[listing.kind], lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows(listing, ib_namespace))
+    return buffer.getvalue()
+
+
+def _local(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def _natural(text: str) -> list[tuple[int, int, str]]:
+    """Sort key that puts goal 2 before goal 11."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in text.replace(".", " . ").split()]
