@@ -29,8 +29,9 @@ class QueryRequest:
     substitutions: tuple[tuple[str, TermSpec], ...] = ()
     max_rows: int = 10_000
     prefixes: tuple[tuple[str, str], ...] = ()
-    #: Written into the result where the format has room for it (a comment, a ``link``) when rows are cut.
-    truncation_note: str = ""
+    #: A URL explaining the row cap, written into the result where the format has room for it (the ``link``
+    #: of SPARQL JSON/XML, a comment in Turtle/N-Triples) when rows are cut.
+    truncation_link: str = ""
 
 
 @dataclass(frozen=True)

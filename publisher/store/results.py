@@ -73,7 +73,7 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryResult:
         raise QuerySyntaxError(f"Syntax error in the query: {exc}") from None
     except ValueError as exc:  # e.g. an IRI in the dataset that is not an IRI
         raise QuerySyntaxError(str(exc)) from None
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:
         # Evaluation errors from the engine (not file errors: the store is open already).
         raise QueryFailed(f"The query could not be evaluated: {_first_line(exc)}") from None
 
@@ -106,7 +106,7 @@ def _solutions(result: ox.QuerySolutions, request: QueryRequest) -> QueryResult:
     variables = tuple(v.value for v in result.variables)
     rows, truncated = _cut(result, request.max_rows)
     table = [tuple(row[i] for i in range(len(variables))) for row in rows]
-    body = WRITERS[fmt](variables, table, request.truncation_note if truncated else "")
+    body = WRITERS[fmt](variables, table, request.truncation_link if truncated else "")
     return QueryResult("solutions", fmt, SOLUTION_MEDIA_TYPES[fmt], body, len(table), truncated, variables)
 
 
@@ -130,7 +130,7 @@ def _graph(result: ox.QueryTriples, request: QueryRequest) -> QueryResult:
     if fmt == GRAPH_AS_TABLE:
         triples, truncated = _cut(result, request.max_rows)
         table = [(t.subject, t.predicate, t.object) for t in triples]
-        body = write_json(TRIPLE_VARIABLES, table, request.truncation_note if truncated else "")
+        body = write_json(TRIPLE_VARIABLES, table, request.truncation_link if truncated else "")
         return QueryResult("graph", fmt, SOLUTION_MEDIA_TYPES["json"], body, len(table), truncated, TRIPLE_VARIABLES)
     if fmt not in GRAPH_FORMATS:
         raise ResultNotAcceptable("This query gives an RDF graph; ask for Turtle, N-Triples, JSON-LD or RDF/XML.")
@@ -138,8 +138,10 @@ def _graph(result: ox.QueryTriples, request: QueryRequest) -> QueryResult:
     rdf_format = GRAPH_FORMATS[fmt]
     prefixes = dict(request.prefixes) if fmt in ("turtle", "rdfxml") else None
     body = ox.serialize(triples, format=rdf_format, prefixes=prefixes)
-    if truncated and request.truncation_note and fmt in ("turtle", "ntriples"):
-        body = f"# {request.truncation_note}\n".encode() + body
+    if truncated and fmt in ("turtle", "ntriples"):
+        note = (f"# Truncated: only the first {len(triples)} triples (the endpoint's row limit). "
+                f"{request.truncation_link}")
+        body = note.rstrip().encode() + b"\n" + body
     return QueryResult("graph", fmt, rdf_format.media_type, body, len(triples), truncated, ())
 
 
@@ -166,7 +168,7 @@ def _json_term(t: object) -> dict:
     raise TypeError(f"unexpected term {t!r}")
 
 
-def write_json(variables: Sequence[str], rows: Sequence[Row], note: str) -> bytes:
+def write_json(variables: Sequence[str], rows: Sequence[Row], link: str) -> bytes:
     cache: dict = {}
     bindings = []
     for row in rows:
@@ -179,8 +181,8 @@ def write_json(variables: Sequence[str], rows: Sequence[Row], note: str) -> byte
                 binding[name] = encoded
         bindings.append(binding)
     head: dict = {"vars": list(variables)}
-    if note:
-        head["link"] = [note]
+    if link:
+        head["link"] = [link]
     return json.dumps({"head": head, "results": {"bindings": bindings}}, ensure_ascii=False,
                       separators=(",", ":")).encode()
 
@@ -202,11 +204,11 @@ def _xml_term(t: object) -> str:
     raise TypeError(f"unexpected term {t!r}")
 
 
-def write_xml(variables: Sequence[str], rows: Sequence[Row], note: str) -> bytes:
+def write_xml(variables: Sequence[str], rows: Sequence[Row], link: str) -> bytes:
     out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
     out += [f"<variable name={quoteattr(v)}/>" for v in variables]
-    if note:
-        out.append(f"<link href={quoteattr(note)}/>")
+    if link:
+        out.append(f"<link href={quoteattr(link)}/>")
     out.append("</head><results>")
     for row in rows:
         out.append("<result>")
@@ -227,7 +229,7 @@ def _csv_value(t: object) -> str:
     return str(t)
 
 
-def write_csv(variables: Sequence[str], rows: Sequence[Row], note: str) -> bytes:
+def write_csv(variables: Sequence[str], rows: Sequence[Row], link: str) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(variables)
@@ -235,7 +237,7 @@ def write_csv(variables: Sequence[str], rows: Sequence[Row], note: str) -> bytes
     return buffer.getvalue().encode()
 
 
-def write_tsv(variables: Sequence[str], rows: Sequence[Row], note: str) -> bytes:
+def write_tsv(variables: Sequence[str], rows: Sequence[Row], link: str) -> bytes:
     # TSV writes terms in their SPARQL/Turtle syntax, which is what pyoxigraph's str() gives (N-Triples).
     lines = ["\t".join(f"?{v}" for v in variables)]
     lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]

@@ -1,0 +1,74 @@
+"""The SPARQL 1.1 Service Description of ``/sparql``, with VoID statistics of the default dataset.
+
+Built from the release's manifest (no query at request time), so it always describes exactly the data
+being served. The DCAT catalogue points at it as the endpoint description of its ``dcat:DataService``.
+"""
+
+from __future__ import annotations
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
+
+from publisher.build import Release
+from publisher.config import Config
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+
+#: The result formats the endpoint writes, as W3C format IRIs.
+RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                  "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+
+
+def service_description(config: Config, release: Release) -> Graph:
+    endpoint = URIRef(config.iri("sparql"))
+    service = URIRef(config.iri("sparql") + "#service")
+    dataset = URIRef(config.iri("sparql") + "#dataset")
+    default_graph = URIRef(config.iri("sparql") + "#default-graph")
+    manifest = release.manifest
+    g = Graph()
+    g.bind("sd", SD)
+    g.bind("void", VOID)
+    g.bind("dcterms", DCTERMS)
+    g.bind("formats", FORMATS)
+
+    g.add((service, RDF.type, SD.Service))
+    g.add((service, SD.endpoint, endpoint))
+    g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    g.add((service, SD.feature, SD.UnionDefaultGraph))
+    g.add((service, SD.defaultEntailmentRegime, URIRef("http://www.w3.org/ns/entailment/Simple")))
+    for name in RESULT_FORMATS:
+        g.add((service, SD.resultFormat, FORMATS[name]))
+    g.add((service, RDFS.label, Literal("SPARQL-Endpunkt des Büros für Internationale Beziehungen", lang="de")))
+    g.add((service, RDFS.label, Literal("SPARQL endpoint of the Office for International Relations", lang="en")))
+    g.add((service, RDFS.comment, Literal(
+        f"Read-only SPARQL 1.1 Query. Each query may run for {config.query_timeout:g} seconds; results are cut "
+        f"after {config.query_max_rows} rows (header X-Result-Truncated: true); request bodies up to "
+        f"{config.query_max_body} bytes. SERVICE (federation) and SPARQL Update are refused.", lang="en")))
+
+    g.add((service, SD.defaultDataset, dataset))
+    g.add((dataset, RDF.type, SD.Dataset))
+    g.add((dataset, DCTERMS.identifier, Literal(release.id)))
+    g.add((dataset, DCTERMS.modified, Literal(manifest["built_at"], datatype=XSD.dateTime)))
+    g.add((dataset, SD.defaultGraph, default_graph))
+    g.add((default_graph, RDF.type, SD.Graph))
+    g.add((default_graph, RDF.type, VOID.Dataset))
+    g.add((default_graph, RDFS.comment, Literal("The union of all named graphs of the release.", lang="en")))
+    g.add((default_graph, VOID.triples, Literal(manifest["triples"], datatype=XSD.integer)))
+    g.add((default_graph, VOID.classes, Literal(len(manifest["classes"]), datatype=XSD.integer)))
+    g.add((default_graph, VOID.sparqlEndpoint, endpoint))
+    for cls, count in sorted(manifest["classes"].items()):
+        partition = BNode()
+        g.add((default_graph, VOID.classPartition, partition))
+        g.add((partition, VOID["class"], URIRef(cls)))
+        g.add((partition, VOID.entities, Literal(count, datatype=XSD.integer)))
+    for name, count in sorted(manifest["graphs"].items()):
+        named, graph = BNode(), BNode()
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, RDF.type, SD.NamedGraph))
+        g.add((named, SD.name, URIRef(name)))
+        g.add((named, SD.graph, graph))
+        g.add((graph, RDF.type, SD.Graph))
+        g.add((graph, RDF.type, VOID.Dataset))
+        g.add((graph, VOID.triples, Literal(count, datatype=XSD.integer)))
+    return g

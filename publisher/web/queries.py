@@ -1,0 +1,112 @@
+"""Named queries at stable URLs: ``/queries`` lists them, ``/queries/<name>`` runs one.
+
+Each answers as an HTML page (with a form for its parameters), SPARQL JSON, CSV, TSV or XML, by
+negotiation, a ``.json``/``.csv``/``.tsv``/``.xml`` extension or ``format=``. Parameter values are
+checked against their kind (400 with the allowed values otherwise) and bound by substitution, never
+pasted into the query; the query runs through the same pool, limits and headers as ``/sparql``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
+
+from publisher.config import Config
+from publisher.named_queries import CONCEPT_KINDS, NamedQuery, ParameterError, editor_text, named_queries
+from publisher.store.base import QueryError
+from publisher.web import negotiation as neg
+from publisher.web.sparql import (
+    SOLUTION_OFFERS,
+    Formats,
+    ProtocolError,
+    build_request,
+    download_links,
+    negotiate,
+    query_error_response,
+    query_store,
+    result_response,
+    table,
+)
+
+bp = Blueprint("queries", __name__)
+INDEX_OFFERS = (neg.HTML, neg.JSON)
+
+
+@lru_cache(maxsize=32)
+def _choices(release_id: str, store, base_iri: str, kind: str) -> list[str]:
+    # A trusted query: the scheme IRI comes from the configuration, not from the request.
+    scheme = base_iri + CONCEPT_KINDS[kind]
+    rows = store.select("SELECT ?c WHERE { ?c <http://www.w3.org/2004/02/skos/core#inScheme> "
+                        f"<{scheme}> }} ORDER BY ?c")
+    return [str(r["c"].value).rsplit("/", 1)[-1] for r in rows]
+
+
+def choices_for(config: Config):
+    """The allowed values of each concept kind, read from the release being served."""
+    return lambda kind: _choices(g.live.release.id, g.live.store, config.base_iri, kind)
+
+
+@bp.route("/queries")
+def index() -> Response:
+    fmt = neg.choose(INDEX_OFFERS, request.headers.get("Accept"))
+    queries = list(named_queries().values())
+    if fmt is neg.JSON:
+        return neg.finish(jsonify([{
+            "name": q.name, "url": f"/queries/{q.name}", "title": dict(q.titles), "description": dict(q.descriptions),
+            "parameters": [{"name": p.name, "kind": p.kind, "default": p.default} for p in q.parameters],
+        } for q in queries]))
+    html = render_template("queries.html", title="Named queries", lang="en", queries=queries)
+    return neg.finish(Response(html, content_type=neg.HTML.content_type))
+
+
+@bp.route("/queries/<name>")
+def run(name: str) -> Response:
+    config: Config = current_app.config["PUBLISHER"]
+    name, _, extension = name.partition(".")
+    query = named_queries().get(name)
+    if query is None:
+        abort(404, description=f"There is no named query {name!r}; see /queries.")
+    args = request.args.to_dict()
+    try:
+        if extension:
+            fmt = neg.by_extension(SOLUTION_OFFERS, extension) or neg.by_name(SOLUTION_OFFERS, extension)
+            if fmt is None:
+                raise ProtocolError(404, f"No such format {extension!r}; use .json, .csv, .tsv or .xml.")
+            formats = Formats(fmt, None)
+        else:
+            formats = Formats(negotiate(args).solutions, None)
+            if formats.solutions is None:
+                raise neg.NotAcceptable(SOLUTION_OFFERS)
+        substitutions = query.bind(args, config.base_iri, choices_for(config))
+    except ParameterError as exc:
+        return query_error_response(ProtocolError(400, str(exc)))
+    except ProtocolError as exc:
+        return query_error_response(exc)
+    qreq = build_request(config, query.sparql(config.base_iri), formats, substitutions=substitutions)
+    try:
+        result = query_store().run(qreq)
+    except QueryError as exc:
+        return query_error_response(exc)
+    if formats.html:
+        return _page(config, query, args, substitutions, result)
+    response = result_response(result, formats, config)
+    response.headers["Link"] = f'</queries/{name}>; rel="canonical"'
+    return response
+
+
+def _page(config: Config, query: NamedQuery, args: dict, substitutions: tuple, result) -> Response:
+    values = {name: args.get(name) or p.default for p, (name, _) in zip(query.parameters, substitutions, strict=True)}
+    choices = choices_for(config)
+    fields = [{"param": p, "value": values[p.name],
+               "choices": [str(n) for n in range(1, 18)] if p.kind == "sdg-goal" else
+               (choices(p.kind) if p.kind in CONCEPT_KINDS else None)} for p in query.parameters]
+    html = render_template(
+        "query.html", title=query.title("en"), lang="en", query=query, fields=fields,
+        text=query.sparql(config.base_iri), editor=editor_text(query, config.base_iri, substitutions),
+        result=table(result, config.base_iri), result_meta=result,
+        downloads=download_links(values, f"/queries/{query.name}"),
+    )
+    response = Response(html, content_type=neg.HTML.content_type)
+    response.vary.add("Accept")
+    return response

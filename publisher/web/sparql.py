@@ -1,0 +1,324 @@
+"""The SPARQL 1.1 Protocol at ``/sparql``: queries by GET and POST, results by negotiation, and the page.
+
+This module reads the protocol request (query, dataset, format), refuses what the endpoint does not do
+(updates, several queries, unknown content types), and turns a ``QueryResult`` or ``QueryError`` from
+the store seam into an HTTP answer. Queries run in the worker pool (``publisher.store.pool``) with the
+configured time limit and row cap; nothing here evaluates SPARQL itself.
+
+Without a query, ``/sparql`` answers browsers with the query page and everyone else with the SPARQL
+Service Description. With a query and ``Accept: text/html`` (or ``format=html``) the page shows the
+results as a table, so the page works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, g, render_template, request
+
+from publisher.config import Config
+from publisher.namespaces import ProjectNamespaces
+from publisher.service_description import service_description
+from publisher.store.base import QueryBusy, QueryError, QueryRequest, QueryResult, QueryStore
+from publisher.store.guard import READ_ONLY_MESSAGE
+from publisher.store.pool import PooledStore, QueryPool
+from publisher.web import negotiation as neg
+
+bp = Blueprint("sparql", __name__)
+
+# application/json is answered as SPARQL JSON (for a table) or JSON-LD (for a graph).
+PLAIN_JSON_RESULTS = neg.Format("json", "application/json", "json", "JSON")
+PLAIN_JSON_GRAPH = neg.Format("json", "application/json", "json", "JSON-LD")
+SOLUTION_OFFERS = (neg.SPARQL_JSON, neg.SPARQL_XML, neg.CSV, neg.TSV, PLAIN_JSON_RESULTS, neg.HTML)
+GRAPH_OFFERS = (neg.TURTLE, neg.NTRIPLES, neg.JSONLD, neg.RDFXML, PLAIN_JSON_GRAPH, neg.HTML)
+DESCRIPTION_OFFERS = (neg.TURTLE, neg.NTRIPLES, neg.JSONLD, neg.RDFXML, neg.HTML)
+#: The worker's name for each offer; HTML pages are drawn from a SPARQL JSON table.
+WORKER_FORMAT = {neg.SPARQL_JSON: "json", PLAIN_JSON_RESULTS: "json", neg.SPARQL_XML: "xml", neg.CSV: "csv",
+                 neg.TSV: "tsv", neg.TURTLE: "turtle", neg.NTRIPLES: "ntriples", neg.JSONLD: "jsonld",
+                 PLAIN_JSON_GRAPH: "jsonld", neg.RDFXML: "rdfxml", neg.HTML: "json"}
+RDFLIB_FORMAT = {neg.TURTLE: "turtle", neg.NTRIPLES: "nt", neg.JSONLD: "json-ld", neg.RDFXML: "xml"}
+FORMAT_NAMES = ("json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld", "rdfxml", "html")
+EXPOSED_HEADERS = "ETag, Link, Content-Location, Vary, X-Result-Truncated, X-Result-Rows, X-Result-Row-Limit"
+FORM_TYPE = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+
+_pool_lock = threading.Lock()
+
+
+class ProtocolError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass(frozen=True)
+class Formats:
+    """What the client gets for each kind of result; ``None`` where it accepts nothing of that kind."""
+
+    solutions: neg.Format | None
+    graph: neg.Format | None
+
+    @property
+    def html(self) -> bool:
+        return neg.HTML in (self.solutions, self.graph)
+
+    def for_kind(self, kind: str) -> neg.Format:
+        fmt = self.graph if kind == "graph" else self.solutions
+        assert fmt is not None  # the worker refuses a kind without a format
+        return fmt
+
+
+def query_store() -> QueryStore:
+    """The store seam for user queries on the release being served (the pool starts on first use)."""
+    app = current_app
+    pool = app.extensions.get("sparql_pool")
+    if pool is None:
+        with _pool_lock:
+            pool = app.extensions.get("sparql_pool")
+            if pool is None:
+                config: Config = app.config["PUBLISHER"]
+                pool = app.extensions["sparql_pool"] = QueryPool(config.query_workers, config.query_timeout)
+                atexit.register(pool.close)
+    return PooledStore(pool, g.live.store)
+
+
+def negotiate(args: Mapping[str, str]) -> Formats:
+    """The formats from ``format=`` (for links) or else the Accept header; 400 for an unknown name, 406."""
+    name = args.get("format")
+    if name:
+        solutions, graph = neg.by_name(SOLUTION_OFFERS, name), neg.by_name(GRAPH_OFFERS, name)
+        if solutions is None and graph is None:
+            raise ProtocolError(400, f"Unknown format {name!r}; use one of: {', '.join(FORMAT_NAMES)}.")
+        return Formats(solutions, graph)
+    accept = request.headers.get("Accept")
+    formats = Formats(_choose(SOLUTION_OFFERS, accept), _choose(GRAPH_OFFERS, accept))
+    if formats.solutions is None and formats.graph is None:
+        raise neg.NotAcceptable([*SOLUTION_OFFERS, *GRAPH_OFFERS[:-1]])
+    return formats
+
+
+def _choose(offers: Sequence[neg.Format], accept: str | None) -> neg.Format | None:
+    try:
+        return neg.choose(offers, accept)
+    except neg.NotAcceptable:
+        return None
+
+
+def build_request(config: Config, query: str, formats: Formats, *, default_graphs: Sequence[str] = (),
+                  named_graphs: Sequence[str] = (), substitutions: tuple = ()) -> QueryRequest:
+    dataset = bool(default_graphs or named_graphs)
+    return QueryRequest(
+        query=query,
+        solutions_format=WORKER_FORMAT.get(formats.solutions) if formats.solutions else None,
+        graph_format=WORKER_FORMAT.get(formats.graph) if formats.graph else None,
+        default_graphs=tuple(default_graphs) if dataset else None,
+        named_graphs=tuple(named_graphs) if dataset else None,
+        substitutions=substitutions,
+        max_rows=config.query_max_rows,
+        prefixes=tuple(ProjectNamespaces(config.base_iri).prefixes().items()),
+        truncation_link=config.iri("sparql") + "#limits",
+    )
+
+
+def result_response(result: QueryResult, formats: Formats, config: Config) -> Response:
+    """The HTTP answer for a (non-HTML) result: its media type, the row-cap headers, ``Vary``."""
+    fmt = formats.for_kind(result.kind)
+    response = Response(result.body, content_type=fmt.content_type)
+    add_result_headers(response, result, config)
+    return neg.finish(response)
+
+
+def add_result_headers(response: Response, result: QueryResult, config: Config) -> None:
+    response.headers["X-Result-Rows"] = str(result.rows)
+    response.headers["X-Result-Truncated"] = "true" if result.truncated else "false"
+    if result.truncated:
+        response.headers["X-Result-Row-Limit"] = str(config.query_max_rows)
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+
+
+def query_error_response(exc: QueryError | ProtocolError) -> Response:
+    from publisher.web.app import error_response
+
+    status = exc.status
+    response = error_response(status, exc.message)
+    if isinstance(exc, QueryBusy):
+        response.headers["Retry-After"] = "1"
+    response.vary.add("Accept")
+    return response
+
+
+# --- reading the protocol request --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    query: str | None
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+
+
+def read_protocol_request() -> ProtocolRequest:
+    """Query and dataset from GET parameters, a form, or an ``application/sparql-query`` body."""
+    params = request.args
+    body_query: str | None = None
+    if request.method == "POST":
+        mimetype = request.mimetype
+        if mimetype == UPDATE_TYPE:
+            raise ProtocolError(403, READ_ONLY_MESSAGE)
+        if mimetype == FORM_TYPE:
+            params = request.form
+            if request.args.getlist("query"):
+                raise ProtocolError(400, "Give the query either in the URL or in the form, not both.")
+        elif mimetype == QUERY_TYPE:
+            try:
+                body_query = request.get_data(cache=False).decode(request.mimetype_params.get("charset", "utf-8"))
+            except (UnicodeDecodeError, LookupError):
+                raise ProtocolError(400, "The query is not valid UTF-8 text.") from None
+            if request.args.getlist("query"):
+                raise ProtocolError(400, "Give the query either in the URL or in the body, not both.")
+        else:
+            raise ProtocolError(415, f"POST a query as {FORM_TYPE} (field 'query') or as {QUERY_TYPE}.")
+    if params.getlist("update") or request.args.getlist("update"):
+        raise ProtocolError(403, READ_ONLY_MESSAGE)
+    queries = params.getlist("query")
+    if len(queries) > 1:
+        raise ProtocolError(400, "Exactly one 'query' parameter is allowed; this request has "
+                                 f"{len(queries)}.")
+    query = body_query if body_query is not None else (queries[0] if queries else None)
+    if query is not None and not query.strip():
+        raise ProtocolError(400, "The query is empty.")
+    default_graphs = tuple(params.getlist("default-graph-uri"))
+    named_graphs = tuple(params.getlist("named-graph-uri"))
+    for iri in default_graphs + named_graphs:
+        if not iri.startswith(("http://", "https://", "urn:")) or any(c in iri for c in ' <>"{}|\\^`'):
+            raise ProtocolError(400, f"Not an absolute IRI: {iri!r}.")
+    return ProtocolRequest(query, default_graphs, named_graphs)
+
+
+# --- routes --------------------------------------------------------------------------------------------------
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    config: Config = current_app.config["PUBLISHER"]
+    try:
+        proto = read_protocol_request()
+        if proto.query is None:
+            if request.method == "POST":
+                raise ProtocolError(400, "No query: send one in the 'query' parameter.")
+            return _service_description_or_page(config)
+        formats = negotiate(request.values)
+    except ProtocolError as exc:
+        if exc.status in (400, 403) and _wants_html():
+            return _page(config, request.values.get("query") or "", error=exc.message, status=exc.status)
+        return query_error_response(exc)
+    qreq = build_request(config, proto.query, formats, default_graphs=proto.default_graphs,
+                         named_graphs=proto.named_graphs)
+    try:
+        result = query_store().run(qreq)
+    except QueryError as exc:
+        if formats.html:
+            return _page(config, proto.query, error=exc.message, status=exc.status, proto=proto)
+        return query_error_response(exc)
+    if formats.html:
+        return _page(config, proto.query, result=result, proto=proto)
+    return result_response(result, formats, config)
+
+
+@bp.after_request
+def _preflight_headers(response: Response) -> Response:
+    # CORS preflight for POSTs with a SPARQL content type; still no credentials.
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    return response
+
+
+def _wants_html() -> bool:
+    return _choose((neg.TURTLE, neg.HTML), request.headers.get("Accept")) is neg.HTML or \
+        request.values.get("format") == "html"
+
+
+def _service_description_or_page(config: Config) -> Response:
+    name = request.args.get("format")
+    accept = request.headers.get("Accept")
+    fmt = neg.by_name(DESCRIPTION_OFFERS, name) if name else neg.choose(DESCRIPTION_OFFERS, accept)
+    if fmt is None:
+        raise ProtocolError(400, f"Unknown format {name!r}; use one of: turtle, ntriples, jsonld, rdfxml, html.")
+    etag = f"sd-{g.live.release.content_hash}-{fmt.name}"
+    if fmt is neg.HTML:
+        return _page(config, "")
+    graph = service_description(config, g.live.release)
+    response = Response(graph.serialize(format=RDFLIB_FORMAT[fmt]), content_type=fmt.content_type)
+    return neg.finish(response, etag=etag)
+
+
+# --- the query page ----------------------------------------------------------------------------------------
+
+
+def default_query(config: Config) -> str:
+    prefixes = ProjectNamespaces(config.base_iri).prefixes()
+    head = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in prefixes.items())
+    return (f"{head}\n\n# The 30 participants of the tent village, with their names\n"
+            "SELECT ?participant ?name WHERE {\n  event:zeltdorf-2023 schema:attendee ?participant .\n"
+            "  ?participant schema:name ?name .\n}\nORDER BY ?name\nLIMIT 100\n")
+
+
+def table(result: QueryResult, base_iri: str) -> dict:
+    """A SPARQL JSON result (solutions, boolean or triples) as rows of display cells for the template."""
+    data = json.loads(result.body)
+    if "boolean" in data:
+        return {"boolean": data["boolean"], "variables": [], "rows": []}
+    variables = data["head"]["vars"]
+    rows = [[cell(b.get(v), base_iri) for v in variables] for b in data["results"]["bindings"]]
+    return {"boolean": None, "variables": variables, "rows": rows}
+
+
+def cell(term: dict | None, base_iri: str) -> dict | None:
+    """One term for display: its text, a link (local path for IRIs under the base), language, datatype."""
+    if term is None:
+        return None
+    value = term["value"]
+    if term["type"] == "uri":
+        href = "/" + value[len(base_iri):] if value.startswith(base_iri) else value
+        return {"kind": "iri", "text": value, "href": href if href.startswith(("/", "http:", "https:")) else None}
+    if term["type"] == "bnode":
+        return {"kind": "bnode", "text": "_:" + value}
+    if term["type"] == "triple":
+        return {"kind": "literal", "text": json.dumps(value, ensure_ascii=False)}
+    datatype = term.get("datatype", "")
+    return {"kind": "literal", "text": value, "lang": term.get("xml:lang"),
+            "datatype": datatype.rsplit("#", 1)[-1] if datatype else None}
+
+
+def download_links(params: Mapping[str, object], base_path: str) -> list[tuple[str, str, str]]:
+    """(label, href, file name) for the same results as CSV and SPARQL JSON."""
+    return [(label, f"{base_path}?{urlencode({**params, 'format': name}, doseq=True)}", f"results.{ext}")
+            for label, name, ext in (("CSV", "csv", "csv"), ("JSON", "json", "srj"), ("TSV", "tsv", "tsv"))]
+
+
+def _page(config: Config, query: str, *, result: QueryResult | None = None, error: str | None = None,
+          status: int = 200, proto: ProtocolRequest | None = None) -> Response:
+    from publisher.named_queries import named_queries
+
+    downloads = []
+    if result is not None and proto is not None:
+        params = {"query": query, "default-graph-uri": list(proto.default_graphs),
+                  "named-graph-uri": list(proto.named_graphs)}
+        downloads = download_links(params, "/sparql") if result.kind != "graph" else \
+            [("Turtle", f"/sparql?{urlencode({**params, 'format': 'turtle'}, doseq=True)}", "results.ttl")]
+    html = render_template(
+        "sparql.html", title="SPARQL", lang="en", query=query or default_query(config),
+        result=table(result, config.base_iri) if result else None, result_meta=result, error=error,
+        status=status, downloads=downloads, examples=list(named_queries().values()), config=config,
+    )
+    response = Response(html, status=status, content_type=neg.HTML.content_type)
+    if result is not None:
+        add_result_headers(response, result, config)
+    response.vary.add("Accept")
+    return response
