@@ -67,7 +67,9 @@ def create_app(config: Config | None = None) -> Flask:
 
 def _blueprints() -> list:
     # Each family of routes is one module; adding one is one line here.
-    return []
+    from publisher.web import queries, sparql
+
+    return [sparql.bp, queries.bp]
 
 
 def error_response(status: int, message: str) -> Response:
