@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
 from publisher import __version__
+from publisher.catalog.step import catalog_step
 from publisher.config import Config
 from publisher.derive import derive_shortcuts
 from publisher.dumps import write_dumps
@@ -89,7 +90,7 @@ class BuildContext:
 ArtifactStep = Callable[[BuildContext], None]
 
 # Each module that adds files to a release registers its step here, in the order they run.
-ARTIFACT_STEPS: list[ArtifactStep] = [write_dumps]
+ARTIFACT_STEPS: list[ArtifactStep] = [write_dumps, catalog_step]
 
 
 def current_release(config: Config) -> Release | None:

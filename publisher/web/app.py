@@ -67,9 +67,9 @@ def create_app(config: Config | None = None) -> Flask:
 
 def _blueprints() -> list:
     # Each family of routes is one module; adding one is one line here.
-    from publisher.web import queries, sparql
+    from publisher.web import catalog, queries, sparql
 
-    return [sparql.bp, queries.bp]
+    return [sparql.bp, queries.bp, catalog.bp]
 
 
 def error_response(status: int, message: str) -> Response:

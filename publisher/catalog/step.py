@@ -1,0 +1,151 @@
+"""The build step that writes the catalogue into a release, after validating it with the project's shapes.
+
+It runs last among the artifact steps, because it describes the files the others wrote: the dumps of
+the Linked Data routes (``dumps/``; byte size and sha256 are computed from the files themselves, so
+the catalogue cannot disagree with what is served). A catalogue that violates ``shapes/catalog/`` stops
+the build with ``BuildRefused``: nothing is published and the previous release stays in place.
+
+Files written below ``catalog/`` in the release:
+``catalog.nt`` (the whole catalogue graph, sorted), ``parts/<slug>.ttl`` (one file per part dataset),
+``shapes.ttl`` (the data shapes the datasets conform to) and ``state.json`` (dates, see ``dates``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rdflib import Graph
+
+from publisher.catalog import dates as dating
+from publisher.catalog.datasets import NETWORK, PARTS, FileFacts, temporal_coverage, write_part
+from publisher.catalog.graph import CatalogIris, DatasetEntry, Distribution, build_graph
+from publisher.config import Config
+from publisher.sources import load_graph
+from publisher.validation import Report, shapes_graph, validate
+
+if TYPE_CHECKING:  # build.py imports this module to register the step
+    from publisher.build import BuildContext
+
+CATALOG_DIR = "catalog"
+
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """A file of ``dumps/`` that the catalogue lists as a distribution, if the release holds it."""
+
+    file: str
+    name: str  # last segment of the distribution IRI
+    file_type: str  # key of vocab.FILE_TYPES
+    media_type: str
+    compressed: bool
+    title_de: str
+    title_en: str
+    description_de: str
+    description_en: str
+
+
+_WHOLE_DE = "Alle Daten des Netzwerks in einer Datei"
+_WHOLE_EN = "All data of the network in one file"
+# The release dumps (issue 3 writes them to dumps/ and serves them at /dumps/<file>).
+DUMPS = (
+    DumpFile("dataset.ttl.gz", "turtle", "RDF_TURTLE", "text/turtle", True, "Gesamtabzug (Turtle, gzip)",
+             "Full dump (Turtle, gzip)", f"{_WHOLE_DE}, als gzip-komprimiertes Turtle.",
+             f"{_WHOLE_EN}, as gzip-compressed Turtle."),
+    DumpFile("dataset.nt.gz", "ntriples", "RDF_N_TRIPLES", "application/n-triples", True,
+             "Gesamtabzug (N-Triples, gzip)", "Full dump (N-Triples, gzip)",
+             f"{_WHOLE_DE}, als gzip-komprimierte N-Triples (eine Aussage je Zeile).",
+             f"{_WHOLE_EN}, as gzip-compressed N-Triples (one statement per line)."),
+    DumpFile("dataset.jsonld.gz", "jsonld", "JSON_LD", "application/ld+json", True, "Gesamtabzug (JSON-LD, gzip)",
+             "Full dump (JSON-LD, gzip)", f"{_WHOLE_DE}, als gzip-komprimiertes JSON-LD.",
+             f"{_WHOLE_EN}, as gzip-compressed JSON-LD."),
+)
+PARTNERS_CSV = DumpFile(
+    "partners.csv", "csv", "CSV", "text/csv", False, "Partnerorganisationen (CSV-Tabelle)",
+    "Partner organisations (CSV table)",
+    "Eine Zeile je Partnerorganisation: Kennung, Name, Art, Website, SDGs und Dimensionen des Nachhaltigkeitsvierecks.",
+    "One row per partner organisation: identifier, name, kind, website, SDGs and sustainability quadrangle dimensions.",
+)
+
+
+def catalog_step(ctx: BuildContext) -> None:
+    config = ctx.config
+    iris = CatalogIris(config)
+    out = ctx.out / CATALOG_DIR
+    temporal = temporal_coverage(ctx.store, config)
+
+    distributions: dict[str, list[Distribution]] = {NETWORK.slug: _dumps(ctx.out, config, DUMPS)}
+    fingerprints = {NETWORK.slug: ctx.manifest["content_hash"]}
+    for spec in PARTS:
+        facts = write_part(ctx.store, config, spec, out / "parts" / f"{spec.slug}.ttl")
+        fingerprints[spec.slug] = "sha256:" + facts.sha256
+        distributions[spec.slug] = [Distribution(
+            "turtle", f"{spec.title_de} (Turtle)", f"{spec.title_en} (Turtle)",
+            "Alle Aussagen über die Ressourcen dieses Teildatensatzes, als Turtle.",
+            "All statements about the resources of this part, as Turtle.",
+            iris.part_download(spec.slug), "RDF_TURTLE", "text/turtle", False, facts)]
+    distributions["partners"] += _dumps(ctx.out, config, (PARTNERS_CSV,))
+
+    built_at = datetime.fromisoformat(ctx.manifest["built_at"].replace("Z", "+00:00"))
+    previous = dating.previous_state(ctx.previous.path if ctx.previous else None)
+    dates = dating.carry_over(fingerprints, previous, built_at)
+    entries = [
+        DatasetEntry(spec, tuple(distributions[spec.slug]), temporal if spec.temporal else None, dates[spec.slug])
+        for spec in (NETWORK, *PARTS)
+    ]
+    graph = build_graph(config, entries)
+
+    report = check(graph, config)
+    if not report.conforms:
+        from publisher.build import BuildRefused  # here: build.py imports this module
+
+        raise BuildRefused(report)
+
+    write_graph(graph, out / "catalog.nt")
+    (out / "shapes.ttl").write_bytes(shapes_graph(config).serialize(format="turtle", encoding="utf-8"))
+    dating.write_state(ctx.out, dates)
+    ctx.manifest["catalog"] = {"datasets": len(entries), "triples": len(graph),
+                               "modified": max(e.dates.modified for e in entries)}
+
+
+def check(graph: Graph, config: Config) -> Report:
+    """Validate a catalogue graph with the project's own shapes (``shapes/catalog/*.ttl``)."""
+    shapes = load_graph(sorted((config.shapes_dir / "catalog").glob("*.ttl")), config)
+    return validate(graph, shapes)
+
+
+def write_graph(graph: Graph, path: Path) -> None:
+    """Sorted N-Triples: the same catalogue always gives the same bytes."""
+    lines = sorted({line for line in graph.serialize(format="nt").splitlines() if line.strip()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _dumps(release: Path, config: Config, table: tuple[DumpFile, ...]) -> list[Distribution]:
+    """Distributions for those dumps the release holds (a release without dumps lists none).
+
+    Byte size and sha256 come from ``dumps/index.json`` (the dumps step's contract); without an index
+    they are computed from the files."""
+    index = _dump_index(release)
+    found = []
+    for d in table:
+        path = release / "dumps" / d.file
+        if not path.is_file():
+            continue
+        entry = index.get(d.file)
+        facts = FileFacts(path, entry["byte_size"], entry["sha256"]) if entry else FileFacts.of(path)
+        found.append(Distribution(d.name, d.title_de, d.title_en, d.description_de, d.description_en,
+                                  config.iri(f"dumps/{d.file}"), d.file_type, d.media_type, d.compressed, facts))
+    return found
+
+
+def _dump_index(release: Path) -> dict[str, dict]:
+    try:
+        raw = json.loads((release / "dumps" / "index.json").read_text(encoding="utf-8"))
+        return {e["file"]: e for e in raw["files"] if "byte_size" in e and "sha256" in e}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
