@@ -97,8 +97,13 @@ def serve(config: Config, host: str | None, port: int | None, threads: int | Non
         click.get_current_context().invoke(build)
     app = create_app(config)
     click.echo(f"Serving {config.base_iri} on http://{config.host}:{config.port}/ (Ctrl+C to stop)")
+    # Behind a reverse proxy that sets X-Forwarded-Proto/Host/Port, waitress applies them to the request
+    # (and so to the absolute links the app writes) only when trust_forwarded_headers is on.
+    proxy = ({"trusted_proxy": "*", "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-host",
+                                                              "x-forwarded-port"}}
+             if config.trust_forwarded_headers else {})
     waitress.serve(app, host=config.host, port=config.port, threads=config.threads, ident="publisher",
-                   clear_untrusted_proxy_headers=True, channel_timeout=60)
+                   clear_untrusted_proxy_headers=True, channel_timeout=60, **proxy)
 
 
 def _fail_source(exc: SourceError, output_format: str) -> None:
