@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import xml.etree.ElementTree as ET
 
 import pyoxigraph as ox
@@ -271,7 +270,8 @@ def test_browsers_get_the_query_page(server):
 
 
 def test_html_results_escape_values_and_link_local_resources(server):
-    q = 'SELECT ?x ?iri WHERE { BIND("<script>alert(1)</script>" AS ?x) BIND(<' + BASE + 'id/organization/adfc> AS ?iri) }'
+    q = ('SELECT ?x ?iri WHERE { BIND("<script>alert(1)</script>" AS ?x) '
+         f'BIND(<{BASE}id/organization/adfc> AS ?iri) }}')
     r = get(server, q, accept="text/html")
     assert r.status_code == 200
     assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
