@@ -71,16 +71,21 @@ class Listing:
     def roots(self) -> list[str]:
         return [item.iri for item in self.items]
 
-    def label(self, iri: str, lang: str = "de") -> str:
-        """The resource's name in ``lang`` (else German, else any); for a goal without one, its notation."""
+    def label_literal(self, iri: str, lang: str = "de") -> ox.Literal | None:
+        """The resource's name in ``lang`` (else German, else English, else any)."""
         found = self.labels.get(iri, {})
-        for predicate in LINK_LABEL_PROPERTIES:
+        for predicate in LINK_LABEL_PROPERTIES[:-1]:
             literals = found.get(predicate, [])
             for wanted in (lang, "de", "en", None):
                 for literal in literals:
                     if wanted is None or literal.language == wanted:
-                        return literal.value
-        return iri
+                        return literal
+        return None
+
+    def label(self, iri: str, lang: str = "de") -> str:
+        """The name as text; the IRI when the resource has none."""
+        literal = self.label_literal(iri, lang)
+        return literal.value if literal is not None else iri
 
     def notation(self, iri: str) -> str:
         values = self.labels.get(iri, {}).get(LINK_LABEL_PROPERTIES[-1], [])
@@ -189,3 +194,32 @@ def _local(iri: str) -> str:
 def _natural(text: str) -> list[tuple[int, int, str]]:
     """Sort key that puts goal 2 before goal 11."""
     return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in text.replace(".", " . ").split()]
+
+
+def search(store, text: str, limit: int = 50) -> list[tuple[str, ox.Literal]]:
+    """Resources whose name or label contains ``text`` (case-insensitive), best (shortest) names first.
+
+    ``text`` enters the query as a literal written by pyoxigraph, which escapes quotes and backslashes.
+    """
+    needle = str(ox.Literal(text.casefold()))
+    found: dict[str, ox.Literal] = {}
+    for row in store.query(f"""SELECT ?s ?label WHERE {{ VALUES ?p {{ {_LABELS} }} ?s ?p ?label
+            FILTER(isIRI(?s) && isLiteral(?label) && CONTAINS(LCASE(STR(?label)), {needle})) }}"""):
+        iri = row["s"].value
+        if iri not in found or len(row["label"].value) < len(found[iri].value):
+            found[iri] = row["label"]
+    return sorted(found.items(), key=lambda kv: (len(kv[1].value), kv[1].value.casefold()))[:limit]
+
+
+def office_iri(store, ib_namespace: str) -> str | None:
+    """The organisation whose tasks the data lists: the office the home page introduces."""
+    for row in store.query(f"SELECT ?o WHERE {{ ?o <{ib_namespace}task> ?t }} ORDER BY ?o LIMIT 1"):
+        return row["o"].value
+    return None
+
+
+def described_iris(store, base_iri: str, limit: int) -> list[str]:
+    """The IRIs below ``base_iri`` that the release describes (what the sitemap lists)."""
+    return [row["s"].value for row in store.query(
+        f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), {ox.Literal(base_iri)})) }} "
+        f"ORDER BY ?s LIMIT {int(limit)}")]

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from publisher.config import Config
 from publisher.live import LiveRelease, NoRelease
+from publisher.web import compression
 from publisher.web import negotiation as neg
 
 log = logging.getLogger(__name__)
@@ -62,32 +63,83 @@ def create_app(config: Config | None = None) -> Flask:
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    compression.init_app(app)
     return app
 
 
 def _blueprints() -> list:
     # Each family of routes is one module; adding one is one line here.
-    from publisher.web import catalog, queries, sparql
+    from publisher.web import catalog, discovery, pages, queries, resources, sparql
 
-    return [sparql.bp, queries.bp, catalog.bp]
+    return [sparql.bp, queries.bp, catalog.bp,
+            pages.bp,
+            discovery.bp,
+            resources.bp]
+
+
+TEXT = neg.Format("text", "text/plain", "txt", "Text")
+ERROR_FORMATS = (neg.HTML, neg.JSON, TEXT, neg.TURTLE, neg.JSONLD, neg.NTRIPLES, neg.RDFXML)
 
 
 def error_response(status: int, message: str) -> Response:
-    """A plain error in the client's preferred format (HTML for browsers, JSON, else text)."""
-    offers = (neg.HTML, neg.JSON, neg.Format("text", "text/plain", "txt", "Text"))
-    try:
-        fmt = neg.choose(offers, request.headers.get("Accept"), default=offers[2])
-    except neg.NotAcceptable:
-        fmt = offers[2]
-    if fmt is neg.JSON:
+    """An error in the format asked for: the path's extension (``.ttl`` …) or else the Accept header.
+
+    HTML is a page in the site's layout; Turtle and N-Triples carry the message as a comment and
+    RDF/XML as an XML comment (each still a valid, empty graph); JSON and JSON-LD an ``error`` object;
+    anything else plain text.
+    """
+    fmt = _error_format()
+    if fmt is neg.HTML:
+        body = _html_error(status, message)
+    elif fmt in (neg.JSON, neg.JSONLD):
         from flask import json
 
         body = json.dumps({"error": {"status": status, "message": message}})
-    elif fmt is neg.HTML:
+    elif fmt in (neg.TURTLE, neg.NTRIPLES):
+        body = f"# {status}: {_one_line(message)}\n"
+    elif fmt is neg.RDFXML:
         from markupsafe import escape
 
-        body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{status}</title></head>'
-                f"<body><main><h1>{status}</h1><p>{escape(message)}</p></main></body></html>")
+        text = str(escape(_one_line(message))).replace("--", "- -")
+        body = (f'<?xml version="1.0" encoding="utf-8"?>\n<!-- {status}: {text} -->\n'
+                '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n')
     else:
         body = f"{status}: {message}\n"
-    return Response(body, status=status, content_type=fmt.content_type)
+    response = Response(body, status=status, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+def _error_format() -> neg.Format:
+    extension = request.path.rpartition(".")[2] if "." in request.path.rsplit("/", 1)[-1] else ""
+    by_ext = neg.by_extension((neg.HTML, neg.TURTLE, neg.JSONLD, neg.NTRIPLES, neg.RDFXML), extension)
+    if by_ext is not None:
+        return by_ext
+    try:
+        return neg.choose(ERROR_FORMATS, request.headers.get("Accept"), default=TEXT)
+    except neg.NotAcceptable:
+        return TEXT
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _html_error(status: int, message: str) -> str:
+    """The error as a page of the site (escaped by the template); a bare page if the layout fails."""
+    from flask import render_template
+    from markupsafe import escape
+
+    headings = {404: ("Nicht gefunden", "Not found"), 406: ("Format nicht verfügbar", "Format not available"),
+                400: ("Ungültige Anfrage", "Bad request")}
+    try:
+        from publisher.web.i18n import language
+
+        lang = language()
+        de, en = headings.get(status, ("Fehler", "Error"))
+        heading = de if lang == "de" else en
+        return render_template("error.html", status=status, heading=heading, message=message,
+                               title=f"{status} {heading}")
+    except Exception:  # the layout needs a request context and templates; never fail an error page
+        return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{status}</title></head>'
+                f"<body><main><h1>{status}</h1><p>{escape(message)}</p></main></body></html>")

@@ -155,3 +155,35 @@ def finish(
 def _is_text(media_type: str) -> bool:
     return media_type.startswith("text/") or media_type.endswith(("+json", "+xml", "/json", "/n-triples",
                                                                    "/xml", "/javascript"))
+
+
+def negotiate(offers: Sequence[Format], extension: str | None = None,
+              default: Format | None = None) -> Format | None:
+    """The format a request asks for: an extension always means that format (None if not offered);
+    otherwise the Accept header decides (raises ``NotAcceptable``)."""
+    if extension:
+        return by_extension(offers, extension)
+    return choose(offers, request.headers.get("Accept"), default=default)
+
+
+def respond(
+    body: bytes | str,
+    fmt: Format,
+    *,
+    etag: str,
+    last_modified: datetime | None,
+    alternates: Sequence[tuple[str, Format]] = (),
+    content_location: str | None = None,
+    vary_language: bool = False,
+) -> Response:
+    """A representation with every shared header: ``Vary``, ``Link``, ``ETag``, ``Last-Modified`` and 304.
+
+    ``Vary: Accept`` is sent on extension URLs too, so that one cache key never mixes formats on the
+    negotiated URL the document also answers for; ``vary_language`` adds ``Accept-Language`` (HTML).
+    """
+    response = Response(body, content_type=fmt.content_type)
+    if content_location:
+        response.headers["Content-Location"] = content_location
+    if vary_language:
+        response.vary.add("Accept-Language")
+    return finish(response, etag=etag, last_modified=last_modified, alternates=alternates)

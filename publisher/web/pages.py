@@ -1,0 +1,99 @@
+"""Pages for people: the home page (office, SDG overview, partners, events, name search) and what
+every page shares (the variables ``base.html`` expects, the language switch).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
+
+from publisher.config import Config
+from publisher.describe import describe
+from publisher.jsonld import Context
+from publisher.listing import office_iri as find_office
+from publisher.listing import read_listing, search
+from publisher.web import i18n
+from publisher.web import negotiation as neg
+from publisher.web.overview import overview
+from publisher.web.resources import CACHE, last_modified, linker, release_etag
+from publisher.web.views import PageBuilder
+
+bp = Blueprint("pages", __name__)
+
+MAX_QUERY_CHARS = 200
+HOME_LIST_LIMIT = 100
+
+
+@bp.app_context_processor
+def shared_variables() -> dict:
+    """What ``base.html`` needs on every page of every blueprint (SPARQL and catalogue pages too)."""
+    lang = i18n.language()
+    suffix = "?lang=en" if i18n.explicit() and lang == "en" else ""
+    root = request.script_root
+    nav = [(f"{root}/{suffix}", "home"), (f"{root}/partners{suffix}", "partners"),
+           (f"{root}/events{suffix}", "events"), (f"{root}/alignments{suffix}", "alignments"),
+           (f"{root}/sparql{suffix}", "sparql"), (f"{root}/catalog{suffix}", "catalog")]
+    switch = []
+    for code, label in (("de", "Deutsch"), ("en", "English")):
+        args = {**request.args.to_dict(), "lang": code}
+        switch.append((f"{root}{request.path}?{urlencode(args)}", code, label, code == lang))
+    return {
+        "lang": lang,
+        "site_name": i18n.t("site_name", lang),
+        "home_url": f"{root}/{suffix}",
+        "nav_links": [(href, i18n.t(key, lang)) for href, key in nav],
+        "language_links": switch,
+        "title": i18n.t("home", lang),
+        "t": lambda key: i18n.t(key, lang),
+        "root": root,
+    }
+
+
+@bp.route("/")
+def home() -> Response:
+    if neg.negotiate((neg.HTML,)) is None:
+        abort(404)
+    config: Config = current_app.config["PUBLISHER"]
+    lang, links = i18n.language(), linker()
+    key = (g.live.release.id, "home", lang, links)
+    body = CACHE.get(key, lambda: _home(config, lang, links).encode(), size=len)
+    return neg.respond(body, neg.HTML, etag=release_etag("home", lang, links.lang_query),
+                       last_modified=last_modified(), vary_language=True)
+
+
+def _home(config: Config, lang: str, links) -> str:
+    ib = config.base_iri + "def/"
+    store = g.live.store
+    partners = read_listing(store, "partners", ib)
+    events = read_listing(store, "events", ib)
+    office_iri = find_office(store, ib)
+    office = describe(store, office_iri) if office_iri else None
+    office_page = PageBuilder(Context(config.base_iri), links, lang).page(office) if office else None
+    return render_template(
+        "home.html", title=i18n.t("home", lang), office=office_page, overview=overview(partners, ib, links, lang),
+        partners=[(links.href(i.iri), partners.label_literal(i.iri, lang)) for i in partners.items[:HOME_LIST_LIMIT]],
+        partner_total=len(partners.items),
+        events=[(links.href(i.iri), events.label_literal(i.iri, lang)) for i in events.items[:HOME_LIST_LIMIT]],
+        event_total=len(events.items), links=links,
+    )
+
+
+@bp.route("/search")
+def search_page() -> Response:
+    if neg.negotiate((neg.HTML,)) is None:
+        abort(404)
+    text = request.args.get("q", "").strip()
+    lang = i18n.language()
+    if len(text) > MAX_QUERY_CHARS:
+        abort(400, description=("Der Suchtext ist zu lang (höchstens %d Zeichen)." if lang == "de"
+                                else "The search text is too long (at most %d characters).") % MAX_QUERY_CHARS)
+    links = linker()
+    results = [(links.href(iri), literal) for iri, literal in search(g.live.store, text)] if text else []
+    body = render_template("search.html", title=i18n.t("search", lang), q=text, results=results).encode()
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return neg.respond(body, neg.HTML, etag=release_etag("search", lang, links.lang_query, digest),
+                       last_modified=last_modified(), vary_language=True)
+
+
