@@ -71,6 +71,12 @@ class Listing:
     def roots(self) -> list[str]:
         return [item.iri for item in self.items]
 
+    def add_labels(self, triples: set[ox.Triple]) -> None:
+        """Know the names of more resources (say, goals no partner serves) for labels, not for the list."""
+        for t in triples:
+            if isinstance(t.object, ox.Literal):
+                self.labels.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+
     def label_literal(self, iri: str, lang: str = "de") -> ox.Literal | None:
         """The resource's name in ``lang`` (else German, else English, else any)."""
         found = self.labels.get(iri, {})
@@ -101,9 +107,7 @@ def read_listing(store, kind: str, ib_namespace: str) -> Listing:
     if kind == "partners":  # the frame embeds each partner's alignments
         found |= set(store.query(f"""{prefixes} CONSTRUCT {{ ?a ?p ?o }} WHERE {{ {roots}
             ?a ib:alignedResource ?s . ?a ?p ?o }}"""))
-    linked = {t.object for t in found if isinstance(t.object, ox.NamedNode)}
-    found |= {t for t in store.query(f"CONSTRUCT {{ ?l ?p ?o }} WHERE {{ VALUES ?p {{ {_LABELS} }} ?l ?p ?o }}")
-              if t.subject in linked}
+    found |= label_triples(store, {t.object for t in found if isinstance(t.object, ox.NamedNode)})
     triples = sorted(found, key=lambda t: (str(t.subject), t.predicate.value, str(t.object)))
     items: dict[str, Item] = {}
     member = {row["s"].value for row in store.query(f"{prefixes} SELECT DISTINCT ?s WHERE {pattern}")}
@@ -118,6 +122,14 @@ def read_listing(store, kind: str, ib_namespace: str) -> Listing:
             labels.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
     ordered = sorted(items.values(), key=lambda i: (_sort_name(i, labels), i.iri))
     return Listing(kind, ordered, labels, triples)
+
+
+def label_triples(store, nodes: set[ox.NamedNode]) -> set[ox.Triple]:
+    """The names, labels and notations of ``nodes`` (one query over all labels, filtered here)."""
+    if not nodes:
+        return set()
+    return {t for t in store.query(f"CONSTRUCT {{ ?l ?p ?o }} WHERE {{ VALUES ?p {{ {_LABELS} }} ?l ?p ?o }}")
+            if t.subject in nodes}
 
 
 def _sort_name(item: Item, labels: dict) -> str:

@@ -72,7 +72,7 @@ def overview(listing: Listing, ib_namespace: str, linker: Linker, lang: str) -> 
     dimensions = []
     for index, iri in enumerate(dimension_iris):
         label = listing.label(iri, lang)
-        dimensions.append(Column(iri, label, label[:2], linker.href(iri),
+        dimensions.append(Column(iri, label, label[:4], linker.href(iri),
                                  LABEL_WIDTH + (17 + index) * COLUMN_WIDTH + 8, "#4a4a4a", "#FFFFFF"))
     by_key = {c.key: c for c in goals + dimensions}
     rows = []

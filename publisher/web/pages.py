@@ -7,13 +7,15 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
 from publisher.config import Config
 from publisher.describe import describe
 from publisher.jsonld import Context
+from publisher.listing import label_triples, read_listing, search
 from publisher.listing import office_iri as find_office
-from publisher.listing import read_listing, search
+from publisher.namespaces import SDG
 from publisher.web import i18n
 from publisher.web import negotiation as neg
 from publisher.web.overview import overview
@@ -67,6 +69,7 @@ def _home(config: Config, lang: str, links) -> str:
     ib = config.base_iri + "def/"
     store = g.live.store
     partners = read_listing(store, "partners", ib)
+    partners.add_labels(label_triples(store, {ox.NamedNode(f"{SDG}{n}") for n in range(1, 18)}))
     events = read_listing(store, "events", ib)
     office_iri = find_office(store, ib)
     office = describe(store, office_iri) if office_iri else None
