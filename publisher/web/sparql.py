@@ -17,6 +17,7 @@ import json
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, render_template, request
@@ -121,9 +122,14 @@ def build_request(config: Config, query: str, formats: Formats, *, default_graph
         named_graphs=tuple(named_graphs) if dataset else None,
         substitutions=substitutions,
         max_rows=config.query_max_rows,
-        prefixes=tuple(ProjectNamespaces(config.base_iri).prefixes().items()),
+        prefixes=_prefixes(config.base_iri),
         truncation_link=config.iri("sparql") + "#limits",
     )
+
+
+@lru_cache(maxsize=4)
+def _prefixes(base_iri: str) -> tuple[tuple[str, str], ...]:
+    return tuple(ProjectNamespaces(base_iri).prefixes().items())
 
 
 def result_response(result: QueryResult, formats: Formats, config: Config) -> Response:

@@ -1,0 +1,150 @@
+"""Benchmark (not a test): our /sparql against `oxigraph serve` on the same synthetic data, same run.
+
+For each size, the synthetic project (bench/synthetic.py) is generated and built once, then both
+servers are started on loopback: `publisher serve` (waitress + the query worker pool) and
+`oxigraph serve-read-only --union-default-graph` loaded with the release's dataset.nq. Each query of
+the mix is sent by CLIENTS concurrent clients for DURATION seconds to each server in turn; the script
+prints median and p95 latency, throughput and the ratio ours/oxigraph. No result cache exists, so all
+figures are cold (every request is evaluated).
+
+    .venv/bin/python bench/bench_sparql.py --sizes 10000 100000 1000000 --clients 4 --duration 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.conftest import free_port, wait_for  # noqa: E402  (the same helpers the tests use)
+
+BIN = Path(sys.executable).parent
+BASE = "http://localhost:8080/"
+PREFIXES = (f"PREFIX ib: <{BASE}def/>\nPREFIX schema: <http://schema.org/>\n"
+            "PREFIX sdg: <http://metadata.un.org/sdg/>\n")
+MIX = {
+    "partners-per-goal": "SELECT ?goal (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p ib:sdg ?goal } "
+                         "GROUP BY ?goal ORDER BY DESC(?n)",
+    "partners-of-two-goals": "SELECT ?p ?name WHERE { ?p ib:sdg sdg:13 , sdg:11 ; schema:name ?name } ORDER BY ?name",
+    "name-filter": 'SELECT ?p ?name WHERE { ?p schema:name ?name FILTER(CONTAINS(LCASE(STR(?name)), "klimagarten")) }'
+                   " LIMIT 100",
+    "describe-partner": f"DESCRIBE <{BASE}id/organization/p0000042>",
+    "construct-event": f"CONSTRUCT {{ ?e ?p ?o . ?a ?q ?v }} WHERE {{ BIND(<{BASE}id/event/e000001> AS ?e) "
+                       "{ ?e ?p ?o } UNION { ?e schema:attendee ?a . ?a ?q ?v } }",
+    "paged-listing": "SELECT ?p ?name WHERE { ?p a schema:NGO ; schema:name ?name } ORDER BY ?name "
+                     "LIMIT 50 OFFSET 500",
+}
+
+
+def prepare(size: int, workdir: Path) -> Path:
+    root = workdir / str(size)
+    if not (root / "build" / "current" / "manifest.json").is_file():
+        subprocess.run([sys.executable, str(REPO / "bench" / "synthetic.py"), "--triples", str(size),
+                        "--out", str(root)], check=True)
+    oxi = root / "oxigraph-store"
+    if not oxi.is_dir():
+        subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(oxi), "--file",
+                        str(root / "build" / "current" / "dataset.nq")], check=True, stdout=subprocess.DEVNULL)
+    return root
+
+
+def start(root: Path) -> tuple[list[subprocess.Popen], str, str]:
+    ours_port, oxi_port = free_port(), free_port()
+    env = {**os.environ, "PUBLISHER_BASE_IRI": BASE, "PUBLISHER_QUERY_TIMEOUT": "60",
+           "PUBLISHER_QUERY_MAX_ROWS": "100000"}
+    ours = subprocess.Popen([str(BIN / "publisher"), "--root", str(root), "--build-dir", str(root / "build"), "serve",
+                             "--port", str(ours_port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    oxi = subprocess.Popen([str(BIN / "oxigraph"), "serve-read-only", "--location", str(root / "oxigraph-store"),
+                            "--bind", f"127.0.0.1:{oxi_port}", "--union-default-graph"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ours_url, oxi_url = f"http://127.0.0.1:{ours_port}/sparql", f"http://127.0.0.1:{oxi_port}/query"
+    wait_for(ours_url, timeout=300)
+    wait_for(oxi_url, timeout=300)
+    return [ours, oxi], ours_url, oxi_url
+
+
+def load(url: str, query: str, clients: int, duration: float) -> dict:
+    accept = "text/turtle" if ("DESCRIBE" in query or "CONSTRUCT" in query) else \
+        "application/sparql-results+json"
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def client() -> None:
+        nonlocal errors
+        session = requests.Session()
+        mine, bad = [], 0
+        for _ in range(2):  # warm-up: connection, worker, caches of the engine
+            session.post(url, data={"query": query}, headers={"Accept": accept}, timeout=120)
+        start.wait()
+        end = time.monotonic() + duration
+        while time.monotonic() < end:
+            t0 = time.perf_counter()
+            r = session.post(url, data={"query": query}, headers={"Accept": accept}, timeout=120)
+            mine.append(time.perf_counter() - t0)
+            bad += r.status_code != 200
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    start = threading.Event()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    start.set()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - t0
+    latencies.sort()
+    return {"n": len(latencies), "median": statistics.median(latencies) * 1000,
+            "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000, "qps": len(latencies) / elapsed,
+            "errors": errors}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/bench-sparql"))
+    parser.add_argument("--clean", action="store_true", help="delete the generated data afterwards")
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    print(f"clients={args.clients} duration={args.duration}s per query and server; latencies in ms; cold (no cache)")
+    print(f"{'size':>8} {'query':<22} {'ours med':>9} {'p95':>8} {'q/s':>8} | {'oxi med':>8} {'p95':>8} "
+          f"{'q/s':>8} | {'ratio':>5}")
+    for size in args.sizes:
+        root = prepare(size, args.workdir)
+        procs, ours, oxi = start(root)
+        try:
+            for name, body in MIX.items():
+                query = PREFIXES + body
+                a = load(ours, query, args.clients, args.duration)
+                b = load(oxi, query, args.clients, args.duration)
+                flag = "" if not (a["errors"] or b["errors"]) else f"  errors {a['errors']}/{b['errors']}"
+                print(f"{size:>8} {name:<22} {a['median']:>9.1f} {a['p95']:>8.1f} {a['qps']:>8.1f} | "
+                      f"{b['median']:>8.1f} {b['p95']:>8.1f} {b['qps']:>8.1f} | {a['qps'] / b['qps']:>5.2f}{flag}",
+                      flush=True)
+        finally:
+            for p in procs:
+                p.terminate()
+                p.wait(10)
+        if args.clean:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
