@@ -313,3 +313,42 @@ def test_rdflib_sparqlstore(server):
     assert len({row[0] for row in rows}) == 30
     assert graph.query(f"ASK {{ <{BASE}id/event/zeltdorf-2023> ?p ?o }}").askAnswer is True
     assert (URIRef(f"{BASE}id/organization/adfc"), RDF.type, URIRef("http://schema.org/NGO")) in graph
+
+
+# --- named queries -------------------------------------------------------------------------------------------
+
+
+def test_named_queries_by_extension_negotiation_and_parameters(server):
+    csv_rows = list(csv.reader(io.StringIO(requests.get(f"{server}/queries/partners-by-goal.csv?goal=13",
+                                                        timeout=30).text)))
+    assert csv_rows[0][:2] == ["goal", "goalTitle"] and len(csv_rows) > 1
+    assert {row[0] for row in csv_rows[1:]} == {"http://metadata.un.org/sdg/13"}
+    by_accept = requests.get(f"{server}/queries/partners-by-goal?goal=13",
+                             headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    assert len(by_accept.json()["results"]["bindings"]) == len(csv_rows) - 1
+    participants = requests.get(f"{server}/queries/tent-village-participants.json", timeout=30).json()
+    assert len({b["participant"]["value"] for b in participants["results"]["bindings"]}) == 30
+    html = requests.get(f"{server}/queries/partners-by-goal?goal=13", headers={"Accept": "text/html"}, timeout=30)
+    assert html.headers["Content-Type"].startswith("text/html") and "<table" in html.text
+    listing = requests.get(f"{server}/queries", headers={"Accept": "application/json"}, timeout=30).json()
+    assert any(q["name"] == "partners-by-goal" and q["parameters"][0]["kind"] == "sdg-goal" for q in listing)
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/queries/partners-by-goal?goal=18", 400), ("/queries/partners-by-goal?goal=x", 400),
+    ("/queries/partners-by-dimension?dimension=nope", 400), ("/queries/alignments-by-review-status?status=x", 400),
+    ("/queries/no-such-query", 404), ("/queries/partners-by-goal.pdf", 404),
+])
+def test_named_query_bad_input(server, path, status):
+    r = requests.get(server + path, timeout=30)
+    assert r.status_code == status
+    assert "Traceback" not in r.text
+
+
+def test_named_query_text_parameter_cannot_change_the_query(server):
+    r = requests.get(f"{server}/queries/search-partners.json", params={"text": '")) } } SELECT * { ?s ?p ?o #'},
+                     timeout=30)
+    assert r.status_code == 200 and r.json()["results"]["bindings"] == []
+    welt = requests.get(f"{server}/queries/search-partners.json", params={"text": "WELT"}, timeout=30).json()
+    assert welt["results"]["bindings"] and all("welt" in b["name"]["value"].lower()
+                                               for b in welt["results"]["bindings"])
