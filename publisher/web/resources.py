@@ -65,7 +65,7 @@ def iri_for(path: str, config: Config) -> str:
 def release_etag(*parts: str) -> str:
     """An entity tag from the release content and what selects the variant (format, language …)."""
     content = g.live.release.content_hash.split(":", 1)[-1][:20]
-    return "-".join((content, __version__, *parts))
+    return "-".join((content, __version__, *(p for p in parts if p)))
 
 
 def last_modified() -> datetime:
