@@ -101,13 +101,17 @@ def start_server(config: Config, extra_env: dict[str, str] | None = None,
     return proc, url
 
 
-@pytest.fixture(scope="session")
-def server(release: Release, config: Config) -> Iterator[str]:
-    """The base URL of a real server on loopback serving the session's release."""
-    proc, url = start_server(config)
-    yield url
+def stop_server(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(release: Release, config: Config) -> Iterator[str]:
+    """The base URL of a real server on loopback serving the session's release."""
+    proc, url = start_server(config)
+    yield url
+    stop_server(proc)

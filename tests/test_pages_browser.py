@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from publisher.build import build
 from publisher.config import Config
-from tests.conftest import REPO, TEST_BASE_IRI, start_server
+from tests.conftest import REPO, TEST_BASE_IRI, start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -142,11 +141,7 @@ def xss_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     build(config)
     proc, url = start_server(config)
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
 
 
 def test_markup_in_data_is_escaped(xss_server: str) -> None:
