@@ -29,17 +29,19 @@ LABEL_PROPERTIES: tuple[str, ...] = (
 # What a client needs to show a linked resource: its names and, for goals, the number on the badge.
 LINK_LABEL_PROPERTIES: tuple[str, ...] = (*LABEL_PROPERTIES, str(SKOS.notation))
 
-_VALUES = " ".join(f"<{p}>" for p in LINK_LABEL_PROPERTIES)
+_LABELS = ", ".join(f"<{p}>" for p in LINK_LABEL_PROPERTIES)
 
-# ``THIS`` is replaced by the validated IRI in angle brackets (see the module docstring).
+# ``THIS`` is replaced by the validated IRI in angle brackets (see the module docstring). The label
+# properties are a FILTER after the subject is bound, not a VALUES block: with VALUES, the engine
+# scans every label of the store first (seconds at a million triples instead of a millisecond).
 DESCRIBE_QUERY = """
 CONSTRUCT { ?s ?p ?o } WHERE {
   { THIS ?p ?o . BIND(THIS AS ?s) }
-  UNION { THIS ?link ?s . FILTER(isIRI(?s)) VALUES ?p { LABELS } ?s ?p ?o }
+  UNION { THIS ?link ?s . ?s ?p ?o FILTER(isIRI(?s) && ?p IN (LABELS)) }
   UNION { { SELECT ?s ?p WHERE { ?s ?p THIS } LIMIT LIMIT_N } BIND(THIS AS ?o) }
   UNION { { SELECT DISTINCT ?s WHERE { ?s ?in THIS FILTER(isIRI(?s)) } LIMIT LIMIT_N }
-          VALUES ?p { LABELS } ?s ?p ?o }
-}""".replace("LABELS", _VALUES).replace("LIMIT_N", str(INCOMING_LIMIT))
+          ?s ?p ?o FILTER(?p IN (LABELS)) }
+}""".replace("LABELS", _LABELS).replace("LIMIT_N", str(INCOMING_LIMIT))
 
 BLANK_QUERY = "CONSTRUCT { ?b ?p ?o } WHERE { ?b ?p ?o }"
 
