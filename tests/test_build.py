@@ -65,6 +65,13 @@ def test_all_partners_of_a_goal_is_one_pattern(store: EmbeddedStore) -> None:
     assert f"{TEST_BASE_IRI}id/organization/adfc" in {r["p"].value for r in rows}
 
 
+def test_alignments_get_readable_names(store: EmbeddedStore) -> None:
+    rows = store.select(PREFIXES + f"""SELECT ?label WHERE {{
+        <{TEST_BASE_IRI}id/alignment/adfc--sdg-13> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}""")
+    assert {(r["label"].value, r["label"].language) for r in rows} == {
+        ("ADFC e.V. – Maßnahmen zum Klimaschutz (SDG 13)", "de"), ("ADFC e.V. – Climate action (SDG 13)", "en")}
+
+
 def test_seventeen_goals_with_german_and_english_titles(store: EmbeddedStore) -> None:
     where = """
         ?x skos:topConceptOf <http://metadata.un.org/sdg> ; skos:notation ?n ;
