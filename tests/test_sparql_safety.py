@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import multiprocessing
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ import pytest
 import requests
 
 from publisher.build import build
-from tests.conftest import TEST_BASE_IRI, start_server
+from tests.conftest import TEST_BASE_IRI, start_server, stop_server
 
 BASE = TEST_BASE_IRI
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # ~2·10^10 rows on the test data
@@ -49,14 +48,6 @@ def listener() -> Iterator[Listener]:
     listening = Listener()
     yield listening
     listening.sock.close()
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def query(url: str, text: str, **kwargs) -> requests.Response:
@@ -173,7 +164,7 @@ def test_timeout_stops_the_query_and_frees_its_worker(config, release):
         assert query(url, SIMPLE).json()["boolean"] is True
         assert worker_pids(proc.pid) and old not in worker_pids(proc.pid)
     finally:
-        stop(proc)
+        stop_server(proc)
 
 
 def test_simple_queries_and_pages_are_answered_while_a_heavy_query_runs(config, release):
@@ -200,7 +191,7 @@ def test_simple_queries_and_pages_are_answered_while_a_heavy_query_runs(config, 
         assert events[:5] == ["simple"] * 5 and events[5] == "heavy"
         assert heavy["response"].status_code == 504
     finally:
-        stop(proc)
+        stop_server(proc)
 
 
 def _busy(pid: int) -> bool:
@@ -218,7 +209,7 @@ def _busy(pid: int) -> bool:
 def capped(config, release) -> Iterator[str]:
     proc, url = start_server(config, {"PUBLISHER_QUERY_MAX_ROWS": "5", "PUBLISHER_QUERY_MAX_BODY": "4000"})
     yield url
-    stop(proc)
+    stop_server(proc)
 
 
 def test_row_cap_cuts_and_says_so(capped):
@@ -269,4 +260,4 @@ def test_workers_switch_to_a_new_release(project_copy, tmp_path, config):
         assert wait_until(lambda: query(url, name).json()["results"]["bindings"][0]["n"]["value"]
                           == "ADFC e.V. (neu)")
     finally:
-        stop(proc)
+        stop_server(proc)
