@@ -208,15 +208,18 @@ def _natural(text: str) -> list[tuple[int, int, str]]:
     return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in text.replace(".", " . ").split()]
 
 
-def search(store, text: str, limit: int = 50) -> list[tuple[str, ox.Literal]]:
+def search(store, text: str, ib_namespace: str, limit: int = 50) -> list[tuple[str, ox.Literal]]:
     """Resources whose name or label contains ``text`` (case-insensitive), best (shortest) names first.
 
+    Alignments are left out: their names repeat the partner's, and the partner's page lists them.
     ``text`` enters the query as a literal written by pyoxigraph, which escapes quotes and backslashes.
     """
     needle = str(ox.Literal(text.casefold()))
+    alignment = ox.NamedNode(ib_namespace + "Alignment")
     found: dict[str, ox.Literal] = {}
     for row in store.query(f"""SELECT ?s ?label WHERE {{ VALUES ?p {{ {_LABELS} }} ?s ?p ?label
-            FILTER(isIRI(?s) && isLiteral(?label) && CONTAINS(LCASE(STR(?label)), {needle})) }}"""):
+            FILTER(isIRI(?s) && isLiteral(?label) && CONTAINS(LCASE(STR(?label)), {needle}))
+            FILTER NOT EXISTS {{ ?s a {alignment} }} }}"""):
         iri = row["s"].value
         if iri not in found or len(row["label"].value) < len(found[iri].value):
             found[iri] = row["label"]

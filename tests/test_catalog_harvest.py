@@ -113,8 +113,6 @@ def test_part_files_match_their_size_and_checksum(paged: tuple[str, Release]) ->
 
 def test_dumps_match_their_size_and_checksum(paged: tuple[str, Release]) -> None:
     url, release = paged
-    if requests.get(url + "/dumps/index.json", timeout=30).status_code == 404:
-        pytest.skip("the server does not serve /dumps/ yet (the Linked Data routes, issue 3)")
     catalog = Graph().parse(release.path / "catalog/catalog.nt")
     assert _check_downloads(catalog, url, "/dumps/") == 4  # three RDF dumps and partners.csv
 
@@ -203,6 +201,6 @@ def test_catalogue_void_and_dumps_link_each_other(paged: tuple[str, Release]) ->
     void_iri = URIRef(url + "/.well-known/void")
     assert (None, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"), void_iri) in catalog
     index = requests.get(url + "/dumps/index.json", timeout=30)
-    if index.status_code == 200:
-        for entry in index.json()["files"]:
-            assert Path(entry["path"]).name in {p.name for p in (release.path / "dumps").iterdir()}
+    assert index.status_code == 200 and index.headers["Content-Type"].startswith("application/json")
+    for entry in index.json()["files"]:
+        assert Path(entry["path"]).name in {p.name for p in (release.path / "dumps").iterdir()}

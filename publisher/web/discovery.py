@@ -115,7 +115,13 @@ def context_document() -> Response:
 
 @bp.route(f"/{DUMPS}/<name>")
 def dump(name: str) -> Response:
-    """A dump file of the release: ``.gz`` files as ``application/gzip`` downloads, the CSV as text."""
+    """A dump file of the release: ``.gz`` files as ``application/gzip`` downloads, the CSV as text.
+
+    ``index.json`` lists them with media type, size and sha256, for scripts that mirror the dumps.
+    """
+    if name == "index.json":
+        return neg.respond(json.dumps(read_index(g.live.release.path), indent=1).encode(), neg.JSON,
+                           etag=release_etag("dumps-index"), last_modified=last_modified())
     files = {e["file"]: e for e in read_index(g.live.release.path)["files"]}
     entry = files.get(name)
     if entry is None:

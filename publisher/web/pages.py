@@ -93,7 +93,8 @@ def search_page() -> Response:
         abort(400, description=("Der Suchtext ist zu lang (höchstens %d Zeichen)." if lang == "de"
                                 else "The search text is too long (at most %d characters).") % MAX_QUERY_CHARS)
     links = linker()
-    results = [(links.href(iri), literal) for iri, literal in search(g.live.store, text)] if text else []
+    ib = current_app.config["PUBLISHER"].base_iri + "def/"
+    results = [(links.href(iri), literal) for iri, literal in search(g.live.store, text, ib)] if text else []
     body = render_template("search.html", title=i18n.t("search", lang), q=text, results=results).encode()
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     return neg.respond(body, neg.HTML, etag=release_etag("search", lang, links.lang_query, digest),
