@@ -7,6 +7,7 @@ and a non-zero exit; never a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -80,30 +81,33 @@ def build(config: Config) -> None:
 @main.command()
 @click.option("--host", help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default 8080).")
-@click.option("--threads", type=int, help="Worker threads of the HTTP server.")
+@click.option("--workers", type=int, help="Server processes (default 2).")
+@click.option("--threads", type=int, help="Threads per server process (default 4).")
 @click.pass_obj
-def serve(config: Config, host: str | None, port: int | None, threads: int | None) -> None:
-    """Serve the current release with a production WSGI server (waitress); builds first if none."""
+def serve(config: Config, host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
+    """Serve the current release with granian, a production HTTP server; builds first if there is none.
+
+    granian's HTTP layer is Rust, so the Python code runs only the app: the server answers cached
+    representations several times faster than a pure-Python server (see BENCHMARKS.md).
+    """
     from dataclasses import replace
 
-    import waitress
+    from granian import Granian
+    from granian.constants import Interfaces
 
     from publisher.build import current_release
-    from publisher.web.app import create_app
 
-    config = replace(config, **{k: v for k, v in {"host": host, "port": port, "threads": threads}.items() if v})
+    chosen = {"host": host, "port": port, "workers": workers, "threads": threads}
+    config = replace(config, **{k: v for k, v in chosen.items() if v})
     if current_release(config) is None:
         click.echo("No release yet; building one first.")
         click.get_current_context().invoke(build)
-    app = create_app(config)
+    # The server processes build the app from the environment (publisher.web.wsgi), so hand them
+    # the configuration this command resolved.
+    os.environ.update(config.to_environment())
     click.echo(f"Serving {config.base_iri} on http://{config.host}:{config.port}/ (Ctrl+C to stop)")
-    # Behind a reverse proxy that sets X-Forwarded-Proto/Host/Port, waitress applies them to the request
-    # (and so to the absolute links the app writes) only when trust_forwarded_headers is on.
-    proxy = ({"trusted_proxy": "*", "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-host",
-                                                              "x-forwarded-port"}}
-             if config.trust_forwarded_headers else {})
-    waitress.serve(app, host=config.host, port=config.port, threads=config.threads, ident="publisher",
-                   clear_untrusted_proxy_headers=True, channel_timeout=60, **proxy)
+    Granian("publisher.web.wsgi:app", address=config.host, port=config.port, interface=Interfaces.WSGI,
+            workers=config.workers, blocking_threads=config.threads, log_access=False).serve()
 
 
 def _fail_source(exc: SourceError, output_format: str) -> None:

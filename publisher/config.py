@@ -25,7 +25,8 @@ class Config:
     build_dir: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8080
-    threads: int = 8
+    workers: int = 2
+    threads: int = 4
     query_timeout: float = 10.0
     query_max_rows: int = 10_000
     query_max_body: int = 1_000_000
@@ -71,6 +72,15 @@ class Config:
     def iri(self, path: str) -> str:
         """The canonical IRI for a path below the base (``id/event/x`` → ``{base}id/event/x``)."""
         return self.base_iri + path.lstrip("/")
+
+    def to_environment(self) -> dict[str, str]:
+        """This configuration as ``PUBLISHER_*`` variables, which ``load`` reads back unchanged."""
+        env = {}
+        for f_ in fields(self):
+            value = getattr(self, f_.name)
+            if value is not None:
+                env[f"PUBLISHER_{f_.name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+        return env
 
     @classmethod
     def load(cls, config_file: Path | None = None, **overrides: Any) -> Config:

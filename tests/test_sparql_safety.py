@@ -64,16 +64,27 @@ def wait_until(condition, timeout: float = 15.0) -> bool:
 
 
 def worker_pids(server_pid: int) -> set[int]:
-    """The server's query worker processes (spawned multiprocessing children)."""
-    pids = set()
-    for task in Path(f"/proc/{server_pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
+    """The server's query worker processes: spawned multiprocessing descendants of its server processes."""
+    pids: set[int] = set()
+    pending = [server_pid]
+    while pending:
+        pid = pending.pop()
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except FileNotFoundError:
+            continue
+        for task in tasks:
             try:
-                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+                children = (task / "children").read_text().split()
             except FileNotFoundError:
                 continue
-            if b"spawn_main" in cmdline:
-                pids.add(int(child))
+            for child in children:
+                pending.append(int(child))
+                try:
+                    if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                        pids.add(int(child))
+                except FileNotFoundError:
+                    continue
     return pids
 
 
@@ -151,7 +162,8 @@ def test_worker_network_isolation_stops_a_service_call_the_guard_would_miss(list
 
 
 def test_timeout_stops_the_query_and_frees_its_worker(config, release):
-    proc, url = start_server(config, {"PUBLISHER_QUERY_TIMEOUT": "1.5", "PUBLISHER_QUERY_WORKERS": "1"})
+    proc, url = start_server(config, {"PUBLISHER_QUERY_TIMEOUT": "1.5", "PUBLISHER_QUERY_WORKERS": "1",
+                                          "PUBLISHER_WORKERS": "1"})
     try:
         assert query(url, SIMPLE).json()["boolean"] is True
         assert wait_until(lambda: len(worker_pids(proc.pid)) == 1)
@@ -168,7 +180,8 @@ def test_timeout_stops_the_query_and_frees_its_worker(config, release):
 
 
 def test_simple_queries_and_pages_are_answered_while_a_heavy_query_runs(config, release):
-    proc, url = start_server(config, {"PUBLISHER_QUERY_TIMEOUT": "8", "PUBLISHER_QUERY_WORKERS": "2"})
+    proc, url = start_server(config, {"PUBLISHER_QUERY_TIMEOUT": "8", "PUBLISHER_QUERY_WORKERS": "2",
+                                          "PUBLISHER_WORKERS": "1"})
     try:
         assert query(url, SIMPLE).status_code == 200  # workers are up
         events: list[str] = []

@@ -10,11 +10,13 @@ import logging
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from publisher.config import Config
 from publisher.live import LiveRelease, NoRelease
 from publisher.web import compression
 from publisher.web import negotiation as neg
+from publisher.web.response_cache import LIVE_KEY, ResponseCache
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,8 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.before_request
     def _open_release() -> None:
-        g.live = live.get()
+        # The response cache already chose the release for this request; answer from that one.
+        g.live = request.environ.get(LIVE_KEY) or live.get()
 
     @app.after_request
     def _cors(response: Response) -> Response:
@@ -64,6 +67,10 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     compression.init_app(app)
+    if config.trust_forwarded_headers:
+        # Behind a reverse proxy: X-Forwarded-Proto/Host/Port/Prefix make the absolute links right.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
+    app.wsgi_app = ResponseCache(app.wsgi_app, live)  # type: ignore[method-assign]
     return app
 
 

@@ -22,13 +22,23 @@ class RenderCache:
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, compute: Callable[[], T], size: Callable[[T], int] = lambda v: 256) -> T:
+        hit = self.peek(key)
+        if hit is not None:
+            return hit  # type: ignore[return-value]
+        value = compute()  # outside the lock: two threads may render the same thing once each, never wrongly
+        self.put(key, value, size(value))
+        return value
+
+    def peek(self, key: Hashable) -> object | None:
         with self._lock:
             hit = self._entries.get(key)
-            if hit is not None:
-                self._entries.move_to_end(key)
-                return hit[0]  # type: ignore[return-value]
-        value = compute()  # outside the lock: two threads may render the same thing once each, never wrongly
-        cost = size(value) + 256
+            if hit is None:
+                return None
+            self._entries.move_to_end(key)
+            return hit[0]
+
+    def put(self, key: Hashable, value: object, size: int) -> None:
+        cost = size + 256
         with self._lock:
             if key not in self._entries and cost <= self.max_bytes:
                 self._entries[key] = (value, cost)
@@ -36,4 +46,3 @@ class RenderCache:
                 while self._bytes > self.max_bytes:
                     _, (_, dropped) = self._entries.popitem(last=False)
                     self._bytes -= dropped
-        return value

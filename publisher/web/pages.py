@@ -37,10 +37,13 @@ def shared_variables() -> dict:
     nav = [(f"{root}/{suffix}", "home"), (f"{root}/partners{suffix}", "partners"),
            (f"{root}/events{suffix}", "events"), (f"{root}/alignments{suffix}", "alignments"),
            (f"{root}/sparql{suffix}", "sparql"), (f"{root}/catalog{suffix}", "catalog")]
+    # A resource page is the same page at its IRI and at its .html document (and is cached once for
+    # both), so it names its own path; other pages switch language where they are.
+    here = g.get("page_path") or request.path
     switch = []
     for code, label in (("de", "Deutsch"), ("en", "English")):
         args = {**request.args.to_dict(), "lang": code}
-        switch.append((f"{root}{request.path}?{urlencode(args)}", code, label, code == lang))
+        switch.append((f"{root}{here}?{urlencode(args)}", code, label, code == lang))
     return {
         "lang": lang,
         "site_name": i18n.t("site_name", lang),

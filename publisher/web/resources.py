@@ -116,6 +116,7 @@ def render_description(d: Description, fmt: neg.Format, config: Config, lang: st
         return json.dumps(resource_document(ctx, d.iri, d.triples), ensure_ascii=False, indent=1).encode()
     if fmt is neg.HTML:
         assert links is not None
+        g.page_path = links.path_of(d.iri)
         page = PageBuilder(ctx, links, lang).page(d)
         return render_template("resource.html", page=page, title=page.title,
                                formats=_format_links(links.path_of(d.iri) or "/"), links=links).encode()
