@@ -1,14 +1,14 @@
 """Dereferencing throughput and latency: this server (Turtle, JSON-LD, HTML) beside ``oxigraph serve``.
 
-Builds (once) a synthetic dataset of the office's shape, starts ``publisher serve`` (waitress) and
+Builds (once) a synthetic dataset of the office's shape, starts ``publisher serve`` (granian) and
 ``oxigraph serve-read-only`` over the same release store, and sends both the same resources with the
-same client: concurrent keep-alive connections from threads, loopback only. Oxigraph answers
+same load: ``wrk`` (bench/load.py) with concurrent keep-alive connections, loopback only. Oxigraph answers
 ``DESCRIBE <iri>`` (its own description: the resource's triples) as Turtle; this server answers the
 resource IRI with its full description (triples, labels of links, incoming links).
 
 Each scenario runs a warm-up pass over every sampled resource first (the server renders each
-representation once per release and keeps it) and reports that pass as "cold", then measures for
-``--seconds``. Prints one table; copy it into BENCHMARKS.md.
+representation once per release and keeps it) with a Python client and reports that pass as "cold",
+then measures for ``--seconds`` with wrk. Prints one table; copy it into BENCHMARKS.md.
 
     .venv/bin/python bench/bench_linked_data.py --triples 10000
     .venv/bin/python bench/bench_linked_data.py --triples 1000000 --seconds 15
@@ -22,7 +22,6 @@ import http.client
 import random
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -31,6 +30,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench import load  # noqa: E402
+
 BASE = "http://localhost:8080/"
 
 
@@ -128,7 +131,8 @@ def main() -> None:
     parser.add_argument("--resources", type=int, default=500, help="distinct resources requested")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    parser.add_argument("--workers", type=int, default=2, help="server processes of publisher serve")
+    parser.add_argument("--threads", type=int, default=4, help="threads per server process")
     args = parser.parse_args()
 
     root = ensure_dataset(args.triples, args.workdir)
@@ -138,7 +142,8 @@ def main() -> None:
     procs = [
         subprocess.Popen([str(REPO / ".venv" / "bin" / "publisher"), "--root", str(root), "--build-dir",
                           str(root / "build"), "--base-iri", BASE, "serve", "--port", str(ours),
-                          "--threads", str(args.threads)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+                          "--workers", str(args.workers), "--threads", str(args.threads)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
         subprocess.Popen([str(REPO / ".venv" / "bin" / "oxigraph"), "serve-read-only", "--location",
                           str(release / "store"), "--bind", f"127.0.0.1:{theirs}", "--union-default-graph"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
@@ -156,18 +161,17 @@ def main() -> None:
         manifest_triples = (release / "manifest.json").read_text()
         triples = int(manifest_triples.split('"triples":')[1].split(",")[0])
         print(f"# {triples} triples, {len(iris)} resources, {args.concurrency} concurrent clients, "
-              f"{args.seconds:.0f}s per scenario, waitress threads {args.threads}")
+              f"{args.seconds:.0f}s per scenario, publisher serve: {args.workers} processes × {args.threads} threads")
         print("| scenario | cold pass req/s | req/s | median ms | p95 ms | errors |")
         print("|---|---:|---:|---:|---:|---:|")
         results = {}
         for name, port, reqs in scenarios:
             cold, _, cold_errors = run(port, reqs, 0, args.concurrency, warm=True)
-            rate, lat, errors = run(port, reqs, args.seconds, args.concurrency, warm=False)
-            lat.sort()
-            p95 = lat[int(len(lat) * 0.95) - 1] if lat else float("nan")
-            results[name] = rate
-            print(f"| {name} | {cold:.0f} | {rate:.0f} | {statistics.median(lat):.2f} | {p95:.2f} | "
-                  f"{errors + cold_errors} |", flush=True)
+            steady = load.run(port, [load.Request(path, headers) for path, headers in reqs], args.seconds,
+                              connections=args.concurrency)
+            results[name] = steady.rate
+            print(f"| {name} | {cold:.0f} | {steady.rate:.0f} | {steady.median_ms:.2f} | {steady.p95_ms:.2f} | "
+                  f"{steady.errors + cold_errors} |", flush=True)
         base = results["oxigraph DESCRIBE Turtle"]
         for name in ("publisher Turtle", "publisher JSON-LD", "publisher HTML"):
             print(f"# {name}: {results[name] / base:.2f}× oxigraph's throughput")
