@@ -1,9 +1,10 @@
 """Benchmark (not a test): our /sparql against `oxigraph serve` on the same synthetic data, same run.
 
 For each size, the synthetic project (bench/synthetic.py) is generated and built once, then both
-servers are started on loopback: `publisher serve` (waitress + the query worker pool) and
+servers are started on loopback: `publisher serve` (granian + the query worker pool) and
 `oxigraph serve-read-only --union-default-graph` loaded with the release's dataset.nq. Each query of
-the mix is sent by CLIENTS concurrent clients for DURATION seconds to each server in turn; the script
+the mix is sent by CLIENTS concurrent connections of wrk (bench/load.py) for DURATION seconds to each
+server in turn; the script
 prints median and p95 latency, throughput and the ratio ours/oxigraph. No result cache exists, so all
 figures are cold (every request is evaluated).
 
@@ -15,18 +16,17 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import requests
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench import load  # noqa: E402
 from tests.conftest import free_port, wait_for  # noqa: E402  (the same helpers the tests use)
 
 BIN = Path(sys.executable).parent
@@ -74,44 +74,18 @@ def start(root: Path) -> tuple[list[subprocess.Popen], str, str]:
     return [ours, oxi], ours_url, oxi_url
 
 
-def load(url: str, query: str, clients: int, duration: float) -> dict:
+def measure(url: str, query: str, clients: int, duration: float) -> dict:
+    """POST the query (form-encoded, as SPARQL clients do) for ``duration`` seconds with wrk."""
     accept = "text/turtle" if ("DESCRIBE" in query or "CONSTRUCT" in query) else \
         "application/sparql-results+json"
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-
-    def client() -> None:
-        nonlocal errors
-        session = requests.Session()
-        mine, bad = [], 0
-        for _ in range(2):  # warm-up: connection, worker, caches of the engine
-            session.post(url, data={"query": query}, headers={"Accept": accept}, timeout=120)
-        start.wait()
-        end = time.monotonic() + duration
-        while time.monotonic() < end:
-            t0 = time.perf_counter()
-            r = session.post(url, data={"query": query}, headers={"Accept": accept}, timeout=120)
-            mine.append(time.perf_counter() - t0)
-            bad += r.status_code != 200
-        with lock:
-            latencies.extend(mine)
-            errors += bad
-
-    start = threading.Event()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    time.sleep(0.5)
-    t0 = time.monotonic()
-    start.set()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - t0
-    latencies.sort()
-    return {"n": len(latencies), "median": statistics.median(latencies) * 1000,
-            "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000, "qps": len(latencies) / elapsed,
-            "errors": errors}
+    port, path = int(url.split(":")[2].split("/")[0]), "/" + url.split("/", 3)[3]
+    body = urlencode({"query": query})
+    headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
+    for _ in range(2):  # warm-up: connection, worker, the engine's own caches
+        requests.post(url, data={"query": query}, headers={"Accept": accept}, timeout=120)
+    result = load.run(port, [load.Request(path, headers, "POST", body)], duration, connections=clients)
+    return {"n": result.requests, "median": result.median_ms, "p95": result.p95_ms, "qps": result.rate,
+            "errors": result.errors}
 
 
 def main() -> None:
@@ -132,8 +106,8 @@ def main() -> None:
         try:
             for name, body in MIX.items():
                 query = PREFIXES + body
-                a = load(ours, query, args.clients, args.duration)
-                b = load(oxi, query, args.clients, args.duration)
+                a = measure(ours, query, args.clients, args.duration)
+                b = measure(oxi, query, args.clients, args.duration)
                 flag = "" if not (a["errors"] or b["errors"]) else f"  errors {a['errors']}/{b['errors']}"
                 print(f"{size:>8} {name:<22} {a['median']:>9.1f} {a['p95']:>8.1f} {a['qps']:>8.1f} | "
                       f"{b['median']:>8.1f} {b['p95']:>8.1f} {b['qps']:>8.1f} | {a['qps'] / b['qps']:>5.2f}{flag}",

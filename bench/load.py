@@ -56,7 +56,8 @@ end
 
 
 def _lua_string(text: str) -> str:
-    return json.dumps(text)  # a JSON string literal is a valid Lua string literal for these characters
+    # A JSON string literal (UTF-8 kept as bytes) is a valid Lua string literal.
+    return json.dumps(text, ensure_ascii=False)
 
 
 def run(port: int, requests: list[Request], seconds: float, connections: int = 8, threads: int = 1) -> Result:
