@@ -28,8 +28,11 @@ validate: $(BIN)/publisher
 build: $(BIN)/publisher
 	$(BIN)/publisher build
 
+## Benchmarks (not tests): need Debian's wrk; figures go into BENCHMARKS.md.
 bench: $(BIN)/publisher
-	$(BIN)/python bench/run_all.py
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/bench_linked_data.py --triples 10000
+	$(BIN)/python bench/bench_sparql.py --sizes 10000
 
 clean:
 	rm -rf build test-artifacts
