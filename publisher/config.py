@@ -31,6 +31,7 @@ class Config:
     query_max_rows: int = 10_000
     query_max_body: int = 1_000_000
     query_workers: int = 2
+    query_cache: bool = True
     catalog_page_size: int = 50
     trust_forwarded_headers: bool = False
     # The data licence is a publishing decision the office must confirm (README, "Catalogue and harvesting").

@@ -63,6 +63,10 @@ def wait_until(condition, timeout: float = 15.0) -> bool:
     return condition()
 
 
+# These tests are about evaluation in the workers; the result cache would answer repeated queries itself.
+NO_CACHE = {"PUBLISHER_QUERY_CACHE": "false"}
+
+
 def worker_pids(server_pid: int) -> set[int]:
     """The server's query worker processes: spawned multiprocessing descendants of its server processes."""
     pids: set[int] = set()
@@ -162,7 +166,7 @@ def test_worker_network_isolation_stops_a_service_call_the_guard_would_miss(list
 
 
 def test_timeout_stops_the_query_and_frees_its_worker(config, release):
-    proc, url = start_server(config, {"PUBLISHER_QUERY_TIMEOUT": "1.5", "PUBLISHER_QUERY_WORKERS": "1",
+    proc, url = start_server(config, {**NO_CACHE, "PUBLISHER_QUERY_TIMEOUT": "1.5", "PUBLISHER_QUERY_WORKERS": "1",
                                           "PUBLISHER_WORKERS": "1"})
     try:
         assert query(url, SIMPLE).json()["boolean"] is True
@@ -180,7 +184,7 @@ def test_timeout_stops_the_query_and_frees_its_worker(config, release):
 
 
 def test_simple_queries_and_pages_are_answered_while_a_heavy_query_runs(config, release):
-    proc, url = start_server(config, {"PUBLISHER_QUERY_TIMEOUT": "8", "PUBLISHER_QUERY_WORKERS": "2",
+    proc, url = start_server(config, {**NO_CACHE, "PUBLISHER_QUERY_TIMEOUT": "8", "PUBLISHER_QUERY_WORKERS": "2",
                                           "PUBLISHER_WORKERS": "1"})
     try:
         assert query(url, SIMPLE).status_code == 200  # workers are up
@@ -220,7 +224,7 @@ def _busy(pid: int) -> bool:
 
 @pytest.fixture(scope="module")
 def capped(config, release) -> Iterator[str]:
-    proc, url = start_server(config, {"PUBLISHER_QUERY_MAX_ROWS": "5", "PUBLISHER_QUERY_MAX_BODY": "4000"})
+    proc, url = start_server(config, {**NO_CACHE, "PUBLISHER_QUERY_MAX_ROWS": "5", "PUBLISHER_QUERY_MAX_BODY": "4000"})
     yield url
     stop_server(proc)
 

@@ -70,7 +70,8 @@ def create_app(config: Config | None = None) -> Flask:
     if config.trust_forwarded_headers:
         # Behind a reverse proxy: X-Forwarded-Proto/Host/Port/Prefix make the absolute links right.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
-    app.wsgi_app = ResponseCache(app.wsgi_app, live)  # type: ignore[method-assign]
+    app.wsgi_app = ResponseCache(app.wsgi_app, live, cache_queries=config.query_cache,  # type: ignore[method-assign]
+                                 max_body=config.query_max_body)
     return app
 
 

@@ -3,15 +3,21 @@
 A release never changes, so the response to a GET or HEAD is a function of the release and of the
 request line and the headers that select a variant (Accept, Accept-Encoding, Accept-Language, the
 conditional headers, Host and forwarded headers). Keys start with the release id, so a new build is
-never answered from an old entry. SPARQL is not cached here: query results have limits and
-timeouts of their own, and their benchmark is measured without a cache. Large or streamed bodies
-(the dumps) pass through untouched.
+never answered from an old entry. Large or streamed bodies (the dumps) pass through untouched.
+
+SPARQL results are cached the same way when ``query_cache`` is on (the default): GET and POST to
+``/sparql`` and ``/queries``, keyed by the query string or body as well. Queries that call a function
+whose value changes between evaluations (NOW, RAND, UUID, STRUUID, BNODE) are always evaluated, and
+so are errors such as timeouts (only answers with the statuses below are kept).
 """
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import unquote_plus
 
 from publisher.live import LiveRelease, NoRelease
 from publisher.web.cache import RenderCache
@@ -19,7 +25,8 @@ from publisher.web.cache import RenderCache
 VARIANT_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ACCEPT_LANGUAGE", "HTTP_IF_NONE_MATCH",
                    "HTTP_IF_MODIFIED_SINCE", "HTTP_HOST", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
                    "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX", "HTTP_ORIGIN")
-NOT_CACHED = ("/sparql", "/queries")
+QUERY_PATHS = ("/sparql", "/queries")
+VOLATILE = re.compile(r"\b(NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
 CACHEABLE_STATUS = ("200", "304", "404", "406", "410")
 MAX_ENTRY = 2 * 1024 * 1024
 
@@ -28,29 +35,56 @@ LIVE_KEY = "publisher.live"
 
 
 class ResponseCache:
-    def __init__(self, app: WSGIApp, live: LiveRelease, max_bytes: int = 128 * 1024 * 1024) -> None:
+    def __init__(self, app: WSGIApp, live: LiveRelease, *, cache_queries: bool = True, max_body: int = 1_000_000,
+                 max_bytes: int = 128 * 1024 * 1024) -> None:
         self.app = app
         self.live = live
+        self.cache_queries = cache_queries
+        self.max_body = max_body
         self.cache = RenderCache(max_bytes)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "")
-        if method not in ("GET", "HEAD") or path.startswith(NOT_CACHED):
+        query_string = environ.get("QUERY_STRING", "")
+        body = b""
+        if path.startswith(QUERY_PATHS):
+            if not self.cache_queries or method not in ("GET", "HEAD", "POST"):
+                return self.app(environ, start_response)
+            if method == "POST":
+                body = self._read_body(environ)
+                if body is None:
+                    return self.app(environ, start_response)
+            if VOLATILE.search(unquote_plus(query_string)) or VOLATILE.search(
+                    unquote_plus(body.decode("utf-8", "replace"))):
+                return self.app(environ, start_response)
+        elif method not in ("GET", "HEAD"):
             return self.app(environ, start_response)
         try:
             live = self.live.get()
         except NoRelease:
             return self.app(environ, start_response)
         environ[LIVE_KEY] = live  # the app answers from the same release the key names
-        key = (live.release.id, method, environ.get("SCRIPT_NAME", ""), path, environ.get("QUERY_STRING", ""),
-               *(environ.get(h) for h in VARIANT_HEADERS))
+        key = (live.release.id, method, environ.get("SCRIPT_NAME", ""), path, query_string,
+               environ.get("CONTENT_TYPE", ""), body, *(environ.get(h) for h in VARIANT_HEADERS))
         hit = self.cache.peek(key)
         if hit is not None:
             status, headers, body = hit
             start_response(status, list(headers))
             return [body]
         return self._miss(key, environ, start_response)
+
+    def _read_body(self, environ: dict) -> bytes | None:
+        """The request body (put back for the app), or None when it is too large or of unknown length."""
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            return None
+        if not 0 <= length <= self.max_body:
+            return None  # the app answers 411/413 itself
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        return body
 
     def _miss(self, key: tuple, environ: dict, start_response: Callable) -> Iterable[bytes]:
         captured: dict[str, Any] = {}
