@@ -9,7 +9,6 @@ typed ``hydra:PagedCollection`` (``RDFParser.next_page``) until there is none.
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,18 +20,10 @@ from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from publisher.build import Release, build
 from publisher.config import Config
-from tests.conftest import REPO, free_port, start_server
+from tests.conftest import REPO, free_port, start_server, stop_server
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +36,7 @@ def paged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Relea
     release = build(config)
     proc, url = start_server(config, {"PUBLISHER_CATALOG_PAGE_SIZE": "1"}, port=port)
     yield url, release
-    _stop(proc)
+    stop_server(proc)
 
 
 def _harvest_page(session: requests.Session, url: str) -> Graph:
@@ -192,7 +183,7 @@ def test_links_follow_forwarded_headers_only_when_trusted(config: Config, releas
             response = requests.get(url + "/catalog", headers=forwarded, timeout=30)
             assert _next_page(Graph().parse(data=response.content, format="turtle")) == expected
         finally:
-            _stop(proc)
+            stop_server(proc)
 
 
 def test_catalogue_void_and_dumps_link_each_other(paged: tuple[str, Release]) -> None:
