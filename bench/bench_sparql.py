@@ -5,8 +5,8 @@ servers are started on loopback: `publisher serve` (granian + the query worker p
 `oxigraph serve-read-only --union-default-graph` loaded with the release's dataset.nq. Each query of
 the mix is sent by CLIENTS concurrent connections of wrk (bench/load.py) for DURATION seconds to each
 server in turn; the script
-prints median and p95 latency, throughput and the ratio ours/oxigraph. No result cache exists, so all
-figures are cold (every request is evaluated).
+prints median and p95 latency, throughput and the ratio ours/oxigraph, for our server with its result
+cache off (cold: every request is evaluated) and on (cached), side by side.
 
     .venv/bin/python bench/bench_sparql.py --sizes 10000 100000 1000000 --clients 4 --duration 5
 """
@@ -59,19 +59,25 @@ def prepare(size: int, workdir: Path) -> Path:
     return root
 
 
-def start(root: Path) -> tuple[list[subprocess.Popen], str, str]:
-    ours_port, oxi_port = free_port(), free_port()
-    env = {**os.environ, "PUBLISHER_BASE_IRI": BASE, "PUBLISHER_QUERY_TIMEOUT": "60",
-           "PUBLISHER_QUERY_MAX_ROWS": "100000"}
-    ours = subprocess.Popen([str(BIN / "publisher"), "--root", str(root), "--build-dir", str(root / "build"), "serve",
-                             "--port", str(ours_port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    oxi = subprocess.Popen([str(BIN / "oxigraph"), "serve-read-only", "--location", str(root / "oxigraph-store"),
-                            "--bind", f"127.0.0.1:{oxi_port}", "--union-default-graph"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ours_url, oxi_url = f"http://127.0.0.1:{ours_port}/sparql", f"http://127.0.0.1:{oxi_port}/query"
-    wait_for(ours_url, timeout=300)
-    wait_for(oxi_url, timeout=300)
-    return [ours, oxi], ours_url, oxi_url
+def start(root: Path) -> tuple[list[subprocess.Popen], str, str, str]:
+    """Our server twice (result cache off: cold; on: cached) and oxigraph, on the same release."""
+    procs, urls = [], []
+    for cache in ("false", "true"):
+        port = free_port()
+        env = {**os.environ, "PUBLISHER_BASE_IRI": BASE, "PUBLISHER_QUERY_TIMEOUT": "60",
+               "PUBLISHER_QUERY_MAX_ROWS": "100000", "PUBLISHER_QUERY_CACHE": cache}
+        procs.append(subprocess.Popen([str(BIN / "publisher"), "--root", str(root), "--build-dir", str(root / "build"),
+                                       "serve", "--port", str(port)], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        urls.append(f"http://127.0.0.1:{port}/sparql")
+    oxi_port = free_port()
+    procs.append(subprocess.Popen([str(BIN / "oxigraph"), "serve-read-only", "--location", str(root / "oxigraph-store"),
+                                   "--bind", f"127.0.0.1:{oxi_port}", "--union-default-graph"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    urls.append(f"http://127.0.0.1:{oxi_port}/query")
+    for url in urls:
+        wait_for(url, timeout=300)
+    return procs, *urls
 
 
 def measure(url: str, query: str, clients: int, duration: float) -> dict:
@@ -97,21 +103,24 @@ def main() -> None:
     parser.add_argument("--clean", action="store_true", help="delete the generated data afterwards")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    print(f"clients={args.clients} duration={args.duration}s per query and server; latencies in ms; cold (no cache)")
-    print(f"{'size':>8} {'query':<22} {'ours med':>9} {'p95':>8} {'q/s':>8} | {'oxi med':>8} {'p95':>8} "
-          f"{'q/s':>8} | {'ratio':>5}")
+    print(f"clients={args.clients} duration={args.duration}s per query and server; latencies in ms; "
+          "cold = our result cache off, cached = on; ratios are our q/s ÷ oxigraph's")
+    print(f"{'size':>8} {'query':<22} {'cold med':>9} {'p95':>7} {'q/s':>8} | {'cached q/s':>10} | "
+          f"{'oxi med':>8} {'p95':>7} {'q/s':>8} | {'cold':>5} {'cached':>6}")
     for size in args.sizes:
         root = prepare(size, args.workdir)
-        procs, ours, oxi = start(root)
+        procs, cold_url, cached_url, oxi_url = start(root)
         try:
             for name, body in MIX.items():
                 query = PREFIXES + body
-                a = measure(ours, query, args.clients, args.duration)
-                b = measure(oxi, query, args.clients, args.duration)
-                flag = "" if not (a["errors"] or b["errors"]) else f"  errors {a['errors']}/{b['errors']}"
-                print(f"{size:>8} {name:<22} {a['median']:>9.1f} {a['p95']:>8.1f} {a['qps']:>8.1f} | "
-                      f"{b['median']:>8.1f} {b['p95']:>8.1f} {b['qps']:>8.1f} | {a['qps'] / b['qps']:>5.2f}{flag}",
-                      flush=True)
+                a = measure(cold_url, query, args.clients, args.duration)
+                c = measure(cached_url, query, args.clients, args.duration)
+                b = measure(oxi_url, query, args.clients, args.duration)
+                errors = (a["errors"], c["errors"], b["errors"])
+                flag = "" if not any(errors) else f"  errors {errors}"
+                print(f"{size:>8} {name:<22} {a['median']:>9.1f} {a['p95']:>7.1f} {a['qps']:>8.1f} | "
+                      f"{c['qps']:>10.1f} | {b['median']:>8.1f} {b['p95']:>7.1f} {b['qps']:>8.1f} | "
+                      f"{a['qps'] / b['qps']:>5.2f} {c['qps'] / b['qps']:>6.2f}{flag}", flush=True)
         finally:
             for p in procs:
                 p.terminate()

@@ -1,9 +1,19 @@
 #!/bin/sh
-# System packages the test suite needs beyond PyPI: Debian's Chromium for the browser tests
-# (driven by Playwright with executable_path=/usr/bin/chromium; Playwright never downloads a browser).
+# What the test suite needs beyond PyPI: Debian's Chromium for the browser tests (driven by Playwright
+# with executable_path=/usr/bin/chromium; Playwright never downloads a browser), and axe-core from the
+# npm registry for the accessibility checks (into .cache/npm, which git ignores).
 set -e
+cd "$(dirname "$0")/.."
 if [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
+    if ! command -v npm >/dev/null; then
+        if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null
+    fi
+    npm install --prefix .cache/npm axe-core@4.14 --no-audit --no-fund --silent
 fi
