@@ -8,8 +8,6 @@ meaningful), so this complements, not replaces, a manual review.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser
 
