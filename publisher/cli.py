@@ -1,4 +1,4 @@
-"""The command line: ``publisher validate | build | serve``.
+"""The command line: ``publisher validate | build | serve | push``.
 
 Errors in the data end in a message that names the file (and line), the resource and the property,
 and a non-zero exit; never a traceback.
@@ -108,6 +108,33 @@ def serve(config: Config, host: str | None, port: int | None, workers: int | Non
     click.echo(f"Serving {config.base_iri} on http://{config.host}:{config.port}/ (Ctrl+C to stop)")
     Granian("publisher.web.wsgi:app", address=config.host, port=config.port, interface=Interfaces.WSGI,
             workers=config.workers, blocking_threads=config.threads, log_access=False).serve()
+
+
+@main.command()
+@click.option("--graph-store", required=True, metavar="URL",
+              help="The store's Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph).")
+@click.option("--query-endpoint", required=True, metavar="URL",
+              help="The store's SPARQL query endpoint, e.g. http://127.0.0.1:7878/query (Oxigraph).")
+@click.option("--user", envvar="PUBLISHER_STORE_USER", help="User name, if the store asks for one.")
+@click.option("--password", envvar="PUBLISHER_STORE_PASSWORD", help="Password (better: the environment).")
+@click.pass_obj
+def push(config: Config, graph_store: str, query_endpoint: str, user: str | None, password: str | None) -> None:
+    """Copy the current release into an external SPARQL store (one PUT per graph) and verify it."""
+    from publisher.build import current_release
+    from publisher.store.external import PushError
+    from publisher.store.external import push as push_release
+
+    release = current_release(config)
+    if release is None:
+        click.echo("No release to push; run 'publisher build' first.", err=True)
+        sys.exit(1)
+    try:
+        report = push_release(release, graph_store, query_endpoint, (user, password or "") if user else None)
+    except PushError as exc:
+        click.echo(f"Push failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Pushed release {release.id}: {len(report.graphs)} graphs, {sum(report.graphs.values())} triples"
+               + (f"; deleted {len(report.deleted)} stale graph(s)" if report.deleted else ""))
 
 
 def _fail_source(exc: SourceError, output_format: str) -> None:
