@@ -18,6 +18,7 @@ from pathlib import Path
 
 from publisher.store.base import TermSpec
 from publisher.store.results import term
+from publisher.text import positive_int
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 _HEADER = re.compile(r"#\s*([a-z]+(?:@[a-z]{2})?)\s*:\s*(.*)")
@@ -84,9 +85,10 @@ def editor_text(query: NamedQuery, base_iri: str, bindings: tuple[tuple[str, Ter
 
 def _term(p: Parameter, raw: str, base_iri: str, choices: Callable[[str], list[str]]) -> TermSpec:
     if p.kind == "sdg-goal":
-        if not raw.isdigit() or not 1 <= int(raw) <= 17:
+        goal = positive_int(raw)
+        if goal is None or goal > 17:
             raise ParameterError(f"Parameter '{p.name}' must be an SDG goal number from 1 to 17.")
-        return ("iri", SDG_GOAL.format(int(raw)))
+        return ("iri", SDG_GOAL.format(goal))
     if p.kind == "text":
         if not raw or len(raw) > MAX_TEXT:
             raise ParameterError(f"Parameter '{p.name}' must be a text of 1 to {MAX_TEXT} characters.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
@@ -40,7 +41,7 @@ class SourceFile:
     lines: list[str] = field(repr=False)
     base_iri: str = ""
 
-    @property
+    @cached_property
     def prefixes(self) -> dict[str, str]:
         """The prefixes the file itself declares (rdflib's graph also binds its own defaults)."""
         found = {}

@@ -13,7 +13,7 @@ Page links are absolute. They are built from the configured base IRI; with
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+import hashlib
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
@@ -26,7 +26,10 @@ from publisher.catalog.graph import CatalogIris, bind_prefixes
 from publisher.catalog.step import CATALOG_DIR
 from publisher.catalog.vocab import VCARD
 from publisher.config import Config
+from publisher.text import positive_int
+from publisher.web import i18n
 from publisher.web import negotiation as neg
+from publisher.web.resources import CACHE, last_modified, release_etag
 
 bp = Blueprint("catalog", __name__)
 
@@ -73,9 +76,10 @@ def _format(ext: str | None) -> neg.Format:
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    number = positive_int(raw)
+    if number is None:
         abort(400, f"Invalid page number {raw!r}: use ?page=1, 2, …")
-    return int(raw)
+    return number
 
 
 @bp.route("/catalog", methods=["GET", "HEAD"])
@@ -142,7 +146,7 @@ def node(rest: str) -> Response:
     description = paging.describe(graph, subject, iris.catalog)
     alternates = [(_public_url(f"catalog/{rest}.{f.extension}"), f) for f in neg.RESOURCE_FORMATS]
     if fmt is neg.HTML:
-        body = render_template("catalog_node.html", title=_label(graph, subject), lang=_lang(),
+        body = render_template("catalog_node.html", title=_label(graph, subject), lang=i18n.language(),
                                rows=_rows(description, subject), subject=str(subject),
                                alternates=alternates)
     else:
@@ -152,16 +156,17 @@ def node(rest: str) -> Response:
 
 
 def _finish(response: Response, release: Release, key: str, alternates, negotiated: bool) -> Response:
-    built = datetime.fromisoformat(release.manifest["built_at"].replace("Z", "+00:00"))
-    etag = f"{release.content_hash.removeprefix('sha256:')[:20]}-{release.id}-{key}"
-    return neg.finish(response, etag=etag, last_modified=built, alternates=alternates, negotiated=negotiated)
-
-
-def _lang() -> str:
-    if request.args.get("lang") in ("de", "en"):
-        return request.args["lang"]
-    best = request.accept_languages.best_match(["de", "en"])
-    return best or "de"
+    """The shared headers. The ETag follows the catalogue's own bytes (which change with the data and
+    with the catalogue settings), not the build, so harvesters' 304s survive rebuilds of unchanged data;
+    HTML varies by language too."""
+    if response.mimetype == neg.HTML.media_type:
+        response.vary.add("Accept-Language")
+        key += "-" + i18n.language()
+    catalog_file = release.path / CATALOG_DIR / "catalog.nt"
+    digest = CACHE.get((release.id, "catalog-digest"),
+                       lambda: hashlib.sha256(catalog_file.read_bytes()).hexdigest()[:16])
+    return neg.finish(response, etag=release_etag("catalog", digest, key), last_modified=last_modified(),
+                      alternates=alternates, negotiated=negotiated)
 
 
 def _text(graph: Graph, subject, predicate, lang: str) -> str:
@@ -173,7 +178,7 @@ def _text(graph: Graph, subject, predicate, lang: str) -> str:
 
 
 def _label(graph: Graph, subject) -> str:
-    lang = _lang()
+    lang = i18n.language()
     for predicate in (DCTERMS.title, SKOS.prefLabel, FOAF.name, VCARD.fn, RDFS.label):
         text = _text(graph, subject, predicate, lang)
         if text:
@@ -196,7 +201,7 @@ def _rows(graph: Graph, subject) -> list[tuple[str, list[tuple[str, str | None]]
 
 
 def _html_page(page: Graph, graph: Graph, iris: CatalogIris, number: int, url) -> str:
-    lang = _lang()
+    lang = i18n.language()
     items = []
     for dataset in paging.datasets(page, iris.catalog):
         distributions = []

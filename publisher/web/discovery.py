@@ -30,6 +30,7 @@ from publisher.web.resources import (
     render_description,
     split_extension,
 )
+from publisher.web.views import Linker
 
 bp = Blueprint("discovery", __name__)
 
@@ -154,7 +155,7 @@ SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
 def sitemap() -> Response:
     """Every described IRI below the base (as a page on this host), the lists and the home page."""
     config: Config = current_app.config["PUBLISHER"]
-    links = linker()
+    links = Linker(config.base_iri, request.script_root)  # canonical page URLs, never with ?lang=
     key = (g.live.release.id, "sitemap", request.host_url, request.script_root)
 
     def build() -> bytes:

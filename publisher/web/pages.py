@@ -32,17 +32,21 @@ HOME_LIST_LIMIT = 100
 def shared_variables() -> dict:
     """What ``base.html`` needs on every page of every blueprint (SPARQL and catalogue pages too)."""
     lang = i18n.language()
-    suffix = "?lang=en" if i18n.explicit() and lang == "en" else ""
+    # An explicit choice (either language) travels with every link, as the Linker does for data links.
+    suffix = f"?lang={lang}" if i18n.explicit() else ""
     root = request.script_root
     nav = [(f"{root}/{suffix}", "home"), (f"{root}/partners{suffix}", "partners"),
            (f"{root}/events{suffix}", "events"), (f"{root}/alignments{suffix}", "alignments"),
            (f"{root}/sparql{suffix}", "sparql"), (f"{root}/catalog{suffix}", "catalog")]
     # A resource page is the same page at its IRI and at its .html document (and is cached once for
-    # both), so it names its own path; other pages switch language where they are.
+    # both), so it names its own path; other pages switch language where they are. Only parameters the
+    # page itself declares (``g.keep_args``) are carried over: a cached page must not repeat whatever
+    # parameters its first visitor happened to add.
     here = g.get("page_path") or request.path
+    kept = {k: request.args[k] for k in g.get("keep_args", ()) if k in request.args}
     switch = []
     for code, label in (("de", "Deutsch"), ("en", "English")):
-        args = {**request.args.to_dict(), "lang": code}
+        args = {**kept, "lang": code}
         switch.append((f"{root}{here}?{urlencode(args)}", code, label, code == lang))
     return {
         "lang": lang,

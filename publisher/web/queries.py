@@ -8,7 +8,7 @@ pasted into the query; the query runs through the same pool, limits and headers 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
 
@@ -16,6 +16,7 @@ from publisher.config import Config
 from publisher.named_queries import CONCEPT_KINDS, NamedQuery, ParameterError, editor_text, named_queries
 from publisher.store.base import QueryError
 from publisher.web import negotiation as neg
+from publisher.web.resources import CACHE
 from publisher.web.sparql import (
     SOLUTION_OFFERS,
     Formats,
@@ -33,18 +34,21 @@ bp = Blueprint("queries", __name__)
 INDEX_OFFERS = (neg.HTML, neg.JSON)
 
 
-@lru_cache(maxsize=32)
-def _choices(release_id: str, store, base_iri: str, kind: str) -> list[str]:
-    # A trusted query: the scheme IRI comes from the configuration, not from the request.
-    scheme = base_iri + CONCEPT_KINDS[kind]
-    rows = store.select("SELECT ?c WHERE { ?c <http://www.w3.org/2004/02/skos/core#inScheme> "
-                        f"<{scheme}> }} ORDER BY ?c")
-    return [str(r["c"].value).rsplit("/", 1)[-1] for r in rows]
+def choices_for(config: Config) -> Callable[[str], list[str]]:
+    """The allowed values of each concept kind, read once per release from the release being served."""
 
+    def choices(kind: str) -> list[str]:
+        # A trusted query: the scheme IRI comes from the configuration, not from the request.
+        scheme = config.base_iri + CONCEPT_KINDS[kind]
 
-def choices_for(config: Config):
-    """The allowed values of each concept kind, read from the release being served."""
-    return lambda kind: _choices(g.live.release.id, g.live.store, config.base_iri, kind)
+        def read() -> list[str]:
+            rows = g.live.store.select("SELECT ?c WHERE { ?c <http://www.w3.org/2004/02/skos/core#inScheme> "
+                                       f"<{scheme}> }} ORDER BY ?c")
+            return [str(r["c"].value).rsplit("/", 1)[-1] for r in rows]
+
+        return CACHE.get((g.live.release.id, "choices", kind), read)
+
+    return choices
 
 
 @bp.route("/queries")
@@ -53,10 +57,11 @@ def index() -> Response:
     queries = list(named_queries().values())
     if fmt is neg.JSON:
         return neg.finish(jsonify([{
-            "name": q.name, "url": f"/queries/{q.name}", "title": dict(q.titles), "description": dict(q.descriptions),
+            "name": q.name, "url": f"{request.script_root}/queries/{q.name}", "title": dict(q.titles),
+            "description": dict(q.descriptions),
             "parameters": [{"name": p.name, "kind": p.kind, "default": p.default} for p in q.parameters],
         } for q in queries]))
-    html = render_template("queries.html", title="Named queries", lang="en", queries=queries)
+    html = render_template("queries.html", title="Named queries", queries=queries)
     return neg.finish(Response(html, content_type=neg.HTML.content_type))
 
 
@@ -91,7 +96,7 @@ def run(name: str) -> Response:
     if formats.html:
         return _page(config, query, args, substitutions, result)
     response = result_response(result, formats, config)
-    response.headers["Link"] = f'</queries/{name}>; rel="canonical"'
+    response.headers["Link"] = f'<{request.script_root}/queries/{name}>; rel="canonical"'
     return response
 
 
@@ -101,11 +106,12 @@ def _page(config: Config, query: NamedQuery, args: dict, substitutions: tuple, r
     fields = [{"param": p, "value": values[p.name],
                "choices": [str(n) for n in range(1, 18)] if p.kind == "sdg-goal" else
                (choices(p.kind) if p.kind in CONCEPT_KINDS else None)} for p in query.parameters]
+    g.keep_args = tuple(p.name for p in query.parameters)
     html = render_template(
-        "query.html", title=query.title("en"), lang="en", query=query, fields=fields,
+        "query.html", title=query.title("en"), query=query, fields=fields,
         text=query.sparql(config.base_iri), editor=editor_text(query, config.base_iri, substitutions),
-        result=table(result, config.base_iri), result_meta=result,
-        downloads=download_links(values, f"/queries/{query.name}"),
+        result=table(result), result_meta=result,
+        downloads=download_links(values, f"{request.script_root}/queries/{query.name}"),
     )
     response = Response(html, content_type=neg.HTML.content_type)
     response.vary.add("Accept")

@@ -3,7 +3,7 @@
 A release never changes, so the response to a GET or HEAD is a function of the release and of the
 request line and the headers that select a variant (Accept, Accept-Encoding, Accept-Language, the
 conditional headers, Host and forwarded headers). Keys start with the release id, so a new build is
-never answered from an old entry. Large or streamed bodies (the dumps) pass through untouched.
+never answered from an old entry. Large or streamed bodies (over 2 MB, or without a length) pass through untouched.
 
 SPARQL results are cached the same way when ``query_cache`` is on (the default): GET and POST to
 ``/sparql`` and ``/queries``, keyed by the query string or body as well. Queries that call a function
@@ -14,19 +14,19 @@ so are errors such as timeouts (only answers with the statuses below are kept).
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qs
 
 from publisher.live import LiveRelease, NoRelease
+from publisher.store.guard import keywords
 from publisher.web.cache import RenderCache
 
 VARIANT_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ACCEPT_LANGUAGE", "HTTP_IF_NONE_MATCH",
                    "HTTP_IF_MODIFIED_SINCE", "HTTP_HOST", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
-                   "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX", "HTTP_ORIGIN")
+                   "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX")
 QUERY_PATHS = ("/sparql", "/queries")
-VOLATILE = re.compile(r"\b(NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+VOLATILE = {"NOW", "RAND", "UUID", "STRUUID", "BNODE"}
 CACHEABLE_STATUS = ("200", "304", "404", "406", "410")
 MAX_ENTRY = 2 * 1024 * 1024
 
@@ -55,8 +55,7 @@ class ResponseCache:
                 body = self._read_body(environ)
                 if body is None:
                     return self.app(environ, start_response)
-            if VOLATILE.search(unquote_plus(query_string)) or VOLATILE.search(
-                    unquote_plus(body.decode("utf-8", "replace"))):
+            if _volatile(query_string, body, environ.get("CONTENT_TYPE", "")):
                 return self.app(environ, start_response)
         elif method not in ("GET", "HEAD"):
             return self.app(environ, start_response)
@@ -110,6 +109,21 @@ class ResponseCache:
         self.cache.put(key, (status, tuple(headers), body), len(body) + 64 * len(headers))
         start_response(status, headers)
         return [body]
+
+
+def _volatile(query_string: str, body: bytes, content_type: str) -> bool:
+    """Whether the request's SPARQL calls a function whose value changes between evaluations.
+
+    Uses the endpoint's own SPARQL lexer, so "NOW" in a string or a comment does not count and a
+    comment between a function's name and its "(" does not hide it.
+    """
+    texts = [v for values in parse_qs(query_string).values() for v in values]
+    text = body.decode("utf-8", "replace")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        texts += [v for values in parse_qs(text).values() for v in values]
+    else:
+        texts.append(text)
+    return any(VOLATILE.intersection(keywords(t)) for t in texts)
 
 
 def _no_write(data: bytes) -> None:

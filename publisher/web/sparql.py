@@ -29,6 +29,8 @@ from publisher.store.base import QueryBusy, QueryError, QueryRequest, QueryResul
 from publisher.store.guard import READ_ONLY_MESSAGE
 from publisher.store.pool import PooledStore, QueryPool
 from publisher.web import negotiation as neg
+from publisher.web.resources import linker
+from publisher.web.views import Linker
 
 bp = Blueprint("sparql", __name__)
 
@@ -275,23 +277,25 @@ def default_query(config: Config) -> str:
             "  ?participant schema:name ?name .\n}\nORDER BY ?name\nLIMIT 100\n")
 
 
-def table(result: QueryResult, base_iri: str) -> dict:
+def table(result: QueryResult) -> dict:
     """A SPARQL JSON result (solutions, boolean or triples) as rows of display cells for the template."""
     data = json.loads(result.body)
     if "boolean" in data:
         return {"boolean": data["boolean"], "variables": [], "rows": []}
     variables = data["head"]["vars"]
-    rows = [[cell(b.get(v), base_iri) for v in variables] for b in data["results"]["bindings"]]
+    links = linker()
+    rows = [[cell(b.get(v), links) for v in variables] for b in data["results"]["bindings"]]
     return {"boolean": None, "variables": variables, "rows": rows}
 
 
-def cell(term: dict | None, base_iri: str) -> dict | None:
-    """One term for display: its text, a link (local path for IRIs under the base), language, datatype."""
+def cell(term: dict | None, links: Linker) -> dict | None:
+    """One term for display: its text, a link (the local page for IRIs we serve), language, datatype."""
     if term is None:
         return None
     value = term["value"]
     if term["type"] == "uri":
-        href = "/" + value[len(base_iri):] if value.startswith(base_iri) else value
+        href = links.href(value)
+        # Only web links: a query can produce any IRI, "javascript:…" included.
         return {"kind": "iri", "text": value, "href": href if href.startswith(("/", "http:", "https:")) else None}
     if term["type"] == "bnode":
         return {"kind": "bnode", "text": "_:" + value}
@@ -316,11 +320,13 @@ def _page(config: Config, query: str, *, result: QueryResult | None = None, erro
     if result is not None and proto is not None:
         params = {"query": query, "default-graph-uri": list(proto.default_graphs),
                   "named-graph-uri": list(proto.named_graphs)}
-        downloads = download_links(params, "/sparql") if result.kind != "graph" else \
-            [("Turtle", f"/sparql?{urlencode({**params, 'format': 'turtle'}, doseq=True)}", "results.ttl")]
+        endpoint = request.script_root + "/sparql"
+        downloads = download_links(params, endpoint) if result.kind != "graph" else \
+            [("Turtle", f"{endpoint}?{urlencode({**params, 'format': 'turtle'}, doseq=True)}", "results.ttl")]
+    g.keep_args = ("query", "default-graph-uri", "named-graph-uri")
     html = render_template(
-        "sparql.html", title="SPARQL", lang="en", query=query or default_query(config),
-        result=table(result, config.base_iri) if result else None, result_meta=result, error=error,
+        "sparql.html", title="SPARQL", query=query or default_query(config),
+        result=table(result) if result else None, result_meta=result, error=error,
         status=status, downloads=downloads, examples=list(named_queries().values()), config=config,
     )
     response = Response(html, status=status, content_type=neg.HTML.content_type)
