@@ -59,6 +59,10 @@ class Release:
         return self.manifest["content_hash"]
 
     @property
+    def built_at(self) -> datetime:
+        return datetime.fromisoformat(self.manifest["built_at"].replace("Z", "+00:00"))
+
+    @property
     def store_path(self) -> Path:
         return self.path / "store"
 

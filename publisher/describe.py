@@ -45,7 +45,6 @@ CONSTRUCT { ?s ?p ?o } WHERE {
 
 BLANK_QUERY = "CONSTRUCT { ?b ?p ?o } WHERE { ?b ?p ?o }"
 
-EXISTS_QUERY = "ASK { THIS ?p ?o }"
 
 
 @dataclass
@@ -77,12 +76,6 @@ class Description:
                     and isinstance(t.object, ox.Literal):
                 out.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
         return out
-
-
-def exists(store, iri: str) -> bool:
-    """Whether the build says anything about ``iri`` (as a subject); else the server answers 404."""
-    node = _node(iri)
-    return node is not None and bool(store.query(EXISTS_QUERY.replace("THIS", str(node))))
 
 
 def describe(store, iri: str) -> Description | None:

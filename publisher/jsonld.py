@@ -103,7 +103,6 @@ CLASS_TERMS: tuple[tuple[str, str], ...] = tuple(
 _RDF_TYPE = str(RDF.type)
 _XSD_STRING = str(XSD.string)
 _XSD_DATE = str(XSD.date)
-_RDF_LANGSTRING = str(RDF.langString)
 
 Subject = ox.NamedNode | ox.BlankNode
 

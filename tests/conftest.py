@@ -85,7 +85,7 @@ def wait_for(url: str, timeout: float = 30.0) -> None:
 
 def start_server(config: Config, extra_env: dict[str, str] | None = None,
                  port: int | None = None) -> tuple[subprocess.Popen, str]:
-    """Start ``publisher serve`` (waitress) as a real process on a loopback port (a free one by default)."""
+    """Start ``publisher serve`` (granian) as a real process on a loopback port (a free one by default)."""
     port = port or free_port()
     env = {**os.environ, "PUBLISHER_BASE_IRI": config.base_iri, "PUBLISHER_BUILD_DIR": str(config.builds),
            "PUBLISHER_ROOT": str(config.root), **(extra_env or {})}

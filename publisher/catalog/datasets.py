@@ -114,13 +114,6 @@ PARTS = (
     ),
 )
 
-DATASETS: tuple[DatasetSpec, ...] = (NETWORK, *PARTS)
-
-
-def by_slug(slug: str) -> DatasetSpec | None:
-    return next((d for d in DATASETS if d.slug == slug), None)
-
-
 @dataclass(frozen=True)
 class FileFacts:
     """What a distribution says about a file: where it is, how big, its checksum."""

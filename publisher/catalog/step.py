@@ -1,8 +1,9 @@
 """The build step that writes the catalogue into a release, after validating it with the project's shapes.
 
 It runs last among the artifact steps, because it describes the files the others wrote: the dumps of
-the Linked Data routes (``dumps/``; byte size and sha256 are computed from the files themselves, so
-the catalogue cannot disagree with what is served). A catalogue that violates ``shapes/catalog/`` stops
+the Linked Data routes (``dumps/``; byte size and sha256 come from ``dumps/index.json``, which the dumps
+step writes from the files it has just written, so the catalogue cannot disagree with what is served).
+A catalogue that violates ``shapes/catalog/`` stops
 the build with ``BuildRefused``: nothing is published and the previous release stays in place.
 
 Files written below ``catalog/`` in the release:
@@ -51,7 +52,7 @@ class DumpFile:
 
 _WHOLE_DE = "Alle Daten des Netzwerks in einer Datei"
 _WHOLE_EN = "All data of the network in one file"
-# The release dumps (issue 3 writes them to dumps/ and serves them at /dumps/<file>).
+# The release dumps (publisher/dumps.py writes them to dumps/; they are served at /dumps/<file>).
 DUMPS = (
     DumpFile("dataset.ttl.gz", "turtle", "RDF_TURTLE", "text/turtle", True, "Gesamtabzug (Turtle, gzip)",
              "Full dump (Turtle, gzip)", f"{_WHOLE_DE}, als gzip-komprimiertes Turtle.",

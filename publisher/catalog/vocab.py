@@ -184,4 +184,3 @@ LICENCES = {
     )
 }
 
-DEFAULT_LICENCE = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"

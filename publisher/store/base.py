@@ -93,16 +93,11 @@ class QueryFailed(QueryError):
 
 
 class QueryStore(Protocol):
-    """The store seam: user queries with limits, plus the two trusted reads every route needs."""
+    """The store seam for user queries: run one within the configured limits.
+
+    Trusted reads (descriptions, lists, counts) go through ``EmbeddedStore.query``/``select`` in process.
+    """
 
     def run(self, request: QueryRequest) -> QueryResult:
         """Run an untrusted query within the configured time limit and row cap."""
-        ...
-
-    def describe(self, iri: str) -> list:
-        """The triples about ``iri`` (its concise description), from the default (union) graph."""
-        ...
-
-    def count(self, where: str) -> int:
-        """How many solutions the (trusted) group graph pattern ``where`` has."""
         ...

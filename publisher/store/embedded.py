@@ -34,10 +34,3 @@ class EmbeddedStore:
     def run(self, request: QueryRequest) -> QueryResult:
         """A user query with the row cap but, in process, no time limit: use ``PooledStore`` for the web."""
         return execute(self.store, request)
-
-    def describe(self, iri: str) -> list[ox.Triple]:
-        return list(self.query("DESCRIBE ?x", substitutions={ox.Variable("x"): ox.NamedNode(iri)}))
-
-    def count(self, where: str) -> int:
-        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
-        return int(rows[0]["n"].value)

@@ -57,7 +57,7 @@ def push(release: Release, graph_store: str, query_endpoint: str, auth: tuple[st
     for graph in deleted:
         _call(session, "DELETE", f"{graph_store}?graph={quote(graph, safe='')}")
         del counts[graph]
-    expected = {g: len(lines) for g, lines in ours.items()}
+    expected = release.manifest["graphs"]
     if counts != expected:
         differ = sorted(g for g in set(counts) | set(expected) if counts.get(g) != expected.get(g))
         raise PushError(f"after the push the store's counts differ from the release in {len(differ)} graph(s), "

@@ -140,7 +140,7 @@ class QueryPool:
 
 
 class PooledStore:
-    """The store seam for the web layer: user queries through the pool, trusted reads in process."""
+    """The store seam for the web layer: user queries through the pool of killable workers."""
 
     def __init__(self, pool: QueryPool, embedded: EmbeddedStore) -> None:
         self.pool = pool
@@ -148,9 +148,3 @@ class PooledStore:
 
     def run(self, request: QueryRequest) -> QueryResult:
         return self.pool.run(self.embedded.path, request)
-
-    def describe(self, iri: str) -> list:
-        return self.embedded.describe(iri)
-
-    def count(self, where: str) -> int:
-        return self.embedded.count(where)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, g, render_template_string, request, send_file
@@ -164,7 +163,7 @@ def sitemap() -> Response:
                                                           ("partners", "events", "alignments"))]
         locations += [host + links.href(iri) for iri in described_iris(g.live.store, config.base_iri,
                                                                        SITEMAP_LIMIT - 4)]
-        lastmod = datetime.fromisoformat(g.live.release.manifest["built_at"].replace("Z", "+00:00")).date()
+        lastmod = g.live.release.built_at.date()
         return render_template_string(SITEMAP, locations=locations, lastmod=lastmod.isoformat()).encode()
 
     body = CACHE.get(key, build, size=len)

@@ -69,7 +69,7 @@ def release_etag(*parts: str) -> str:
 
 
 def last_modified() -> datetime:
-    return datetime.fromisoformat(g.live.release.manifest["built_at"].replace("Z", "+00:00"))
+    return g.live.release.built_at
 
 
 def linker() -> Linker:
