@@ -22,11 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from publisher.build import Release, publish  # noqa: E402
+from publisher.build import Release, load_and_derive, publish  # noqa: E402
 from publisher.config import Config  # noqa: E402
-from publisher.derive import derive_shortcuts  # noqa: E402
-from publisher.namespaces import ProjectNamespaces  # noqa: E402
-from publisher.sources import load_sources  # noqa: E402
 
 TYPES = ["NGO", "NGO", "Organization", "GovernmentOrganization", "Library", "Store", "CollegeOrUniversity"]
 TARGETS = ["1", "2", "2.4", "3", "4", "4.7", "5", "6", "7", "8", "9", "10", "11", "11.2", "11.7", "12",
@@ -94,15 +91,7 @@ def write_root(out: Path, triples: int, seed: int = 7) -> int:
 
 def build_root(out: Path, base_iri: str = "http://localhost:8080/") -> Release:
     config = Config.load(root=out, build_dir=out / "build", base_iri=base_iri)
-    ns = ProjectNamespaces(config.base_iri)
-    sources = load_sources(config)
-    dataset = sources.dataset()
-    graph = sources.union()
-    derived = derive_shortcuts(graph, ns)
-    target = dataset.graph(ns.graph["derived"])
-    for triple in derived:
-        target.add(triple)
-    graph += derived
+    sources, dataset, graph = load_and_derive(config)
     return publish(config, dataset, graph, sources=sources)
 
 

@@ -104,8 +104,9 @@ def current_release(config: Config) -> Release | None:
     return Release.open(link)
 
 
-def load_and_validate(config: Config) -> tuple[Sources, Dataset, Graph, Report]:
-    """Load every source, add the derived triples and validate the whole; raises SourceError."""
+def load_and_derive(config: Config) -> tuple[Sources, Dataset, Graph]:
+    """Load every source and add the derived triples (to the dataset as their own graph, and to the
+    union graph that validation reads); raises SourceError."""
     ns = ProjectNamespaces(config.base_iri)
     sources = load_sources(config)
     dataset = sources.dataset()
@@ -117,8 +118,13 @@ def load_and_validate(config: Config) -> tuple[Sources, Dataset, Graph, Report]:
     for triple in derived:
         target.add(triple)
     graph += derived
-    report = validate(graph, shapes_graph(config), sources)
-    return sources, dataset, graph, report
+    return sources, dataset, graph
+
+
+def load_and_validate(config: Config) -> tuple[Sources, Dataset, Graph, Report]:
+    """Load, derive and validate the whole; raises SourceError."""
+    sources, dataset, graph = load_and_derive(config)
+    return sources, dataset, graph, validate(graph, shapes_graph(config), sources)
 
 
 def build(config: Config, steps: list[ArtifactStep] | None = None, now: datetime | None = None) -> Release:

@@ -4,7 +4,6 @@ and a store that cannot be reached is a clear error, not a traceback."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ import requests
 
 from publisher.build import Release, build
 from publisher.config import Config
-from tests.conftest import REPO, TEST_BASE_IRI, free_port, stop_server, wait_for
+from tests.conftest import TEST_BASE_IRI, free_port, stop_server, wait_for
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 
@@ -56,13 +55,11 @@ def test_push_copies_every_graph(config: Config, release: Release, oxigraph: str
     assert f"{len(release.manifest['graphs'])} graphs" in result.stdout
 
 
-def test_second_push_replaces_and_removes_stale_graphs(tmp_path: Path, oxigraph: str) -> None:
-    for folder in ("ontology", "data", "shapes"):
-        shutil.copytree(REPO / folder, tmp_path / folder)
-    config = Config.load(root=tmp_path, base_iri=TEST_BASE_IRI, build_dir=tmp_path / "build")
+def test_second_push_replaces_and_removes_stale_graphs(project_copy: Path, oxigraph: str) -> None:
+    config = Config.load(root=project_copy, base_iri=TEST_BASE_IRI, build_dir=project_copy / "build")
     build(config)
     assert run_push(config, oxigraph).returncode == 0
-    (tmp_path / "data" / "provenance.ttl").rename(tmp_path / "data" / "sources.ttl")  # a graph renamed
+    (project_copy / "data" / "provenance.ttl").rename(project_copy / "data" / "sources.ttl")  # a graph renamed
     release = build(config)
     result = run_push(config, oxigraph)
     assert result.returncode == 0, result.stderr

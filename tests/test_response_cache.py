@@ -3,7 +3,6 @@ answered from the old one, and queries whose value changes per evaluation are al
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import requests
 
 from publisher.build import build
 from publisher.config import Config
-from tests.conftest import REPO, TEST_BASE_IRI, start_server, stop_server
+from tests.conftest import TEST_BASE_IRI, start_server, stop_server
 
 ASK_ALL = "ASK { ?s ?p ?o }"
 
@@ -23,10 +22,8 @@ def sparql(url: str, query: str, method: str = "GET") -> requests.Response:
     return requests.post(f"{url}/sparql", data={"query": query}, headers=headers, timeout=30)
 
 
-def test_a_new_release_is_never_answered_from_the_old_one(tmp_path: Path) -> None:
-    for folder in ("ontology", "data", "shapes"):
-        shutil.copytree(REPO / folder, tmp_path / folder)
-    config = Config.load(root=tmp_path, base_iri=TEST_BASE_IRI, build_dir=tmp_path / "build")
+def test_a_new_release_is_never_answered_from_the_old_one(project_copy: Path) -> None:
+    config = Config.load(root=project_copy, base_iri=TEST_BASE_IRI, build_dir=project_copy / "build")
     build(config)
     proc, url = start_server(config)
     try:
@@ -36,7 +33,7 @@ def test_a_new_release_is_never_answered_from_the_old_one(tmp_path: Path) -> Non
         assert len(set(first)) == 1 and "ADFC e.V." in first[0]
         assert first_rows[0] == first_rows[1] == [{"n": {"type": "literal", "value": "ADFC e.V.",
                                                          "xml:lang": "de"}}]
-        organizations = tmp_path / "data" / "organizations.ttl"
+        organizations = project_copy / "data" / "organizations.ttl"
         organizations.write_text(organizations.read_text(encoding="utf-8").replace(
             '"ADFC e.V."@de', '"ADFC Dortmund e.V."@de', 1), encoding="utf-8")
         build(config)
