@@ -75,3 +75,6 @@ def test_distributions_describe_the_dumps_the_release_holds(release) -> None:
         assert int(catalog.value(dist, URIRef(dcat + "byteSize"))) == entry["byte_size"]
         checksum = catalog.value(dist, URIRef(spdx + "checksum"))
         assert str(catalog.value(checksum, URIRef(spdx + "checksumValue"))) == entry["sha256"]
+        compressed = catalog.value(dist, URIRef(dcat + "compressFormat"))
+        assert (compressed is not None) == entry["file"].endswith(".gz"), entry["file"]
+        assert str(catalog.value(dist, URIRef(dcat + "mediaType"))).endswith(entry["media_type"])

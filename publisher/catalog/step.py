@@ -13,7 +13,6 @@ Files written below ``catalog/`` in the release:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from publisher.catalog import dates as dating
 from publisher.catalog.datasets import NETWORK, PARTS, FileFacts, temporal_coverage, write_part
 from publisher.catalog.graph import CatalogIris, DatasetEntry, Distribution, build_graph
 from publisher.config import Config
+from publisher.dumps import read_index
 from publisher.sources import load_graph
 from publisher.validation import Report, shapes_graph, validate
 
@@ -37,13 +37,11 @@ CATALOG_DIR = "catalog"
 
 @dataclass(frozen=True)
 class DumpFile:
-    """A file of ``dumps/`` that the catalogue lists as a distribution, if the release holds it."""
+    """A file of ``dumps/`` that the catalogue lists as a distribution, with its titles and EU file type."""
 
     file: str
     name: str  # last segment of the distribution IRI
     file_type: str  # key of vocab.FILE_TYPES
-    media_type: str
-    compressed: bool
     title_de: str
     title_en: str
     description_de: str
@@ -54,19 +52,19 @@ _WHOLE_DE = "Alle Daten des Netzwerks in einer Datei"
 _WHOLE_EN = "All data of the network in one file"
 # The release dumps (publisher/dumps.py writes them to dumps/; they are served at /dumps/<file>).
 DUMPS = (
-    DumpFile("dataset.ttl.gz", "turtle", "RDF_TURTLE", "text/turtle", True, "Gesamtabzug (Turtle, gzip)",
+    DumpFile("dataset.ttl.gz", "turtle", "RDF_TURTLE", "Gesamtabzug (Turtle, gzip)",
              "Full dump (Turtle, gzip)", f"{_WHOLE_DE}, als gzip-komprimiertes Turtle.",
              f"{_WHOLE_EN}, as gzip-compressed Turtle."),
-    DumpFile("dataset.nt.gz", "ntriples", "RDF_N_TRIPLES", "application/n-triples", True,
+    DumpFile("dataset.nt.gz", "ntriples", "RDF_N_TRIPLES",
              "Gesamtabzug (N-Triples, gzip)", "Full dump (N-Triples, gzip)",
              f"{_WHOLE_DE}, als gzip-komprimierte N-Triples (eine Aussage je Zeile).",
              f"{_WHOLE_EN}, as gzip-compressed N-Triples (one statement per line)."),
-    DumpFile("dataset.jsonld.gz", "jsonld", "JSON_LD", "application/ld+json", True, "Gesamtabzug (JSON-LD, gzip)",
+    DumpFile("dataset.jsonld.gz", "jsonld", "JSON_LD", "Gesamtabzug (JSON-LD, gzip)",
              "Full dump (JSON-LD, gzip)", f"{_WHOLE_DE}, als gzip-komprimiertes JSON-LD.",
              f"{_WHOLE_EN}, as gzip-compressed JSON-LD."),
 )
 PARTNERS_CSV = DumpFile(
-    "partners.csv", "csv", "CSV", "text/csv", False, "Partnerorganisationen (CSV-Tabelle)",
+    "partners.csv", "csv", "CSV", "Partnerorganisationen (CSV-Tabelle)",
     "Partner organisations (CSV table)",
     "Eine Zeile je Partnerorganisation: Kennung, Name, Art, Website, SDGs und Dimensionen des Nachhaltigkeitsvierecks.",
     "One row per partner organisation: identifier, name, kind, website, SDGs and sustainability quadrangle dimensions.",
@@ -91,7 +89,7 @@ def catalog_step(ctx: BuildContext) -> None:
             iris.part_download(spec.slug), "RDF_TURTLE", "text/turtle", False, facts)]
     distributions["partners"] += _dumps(ctx.out, config, (PARTNERS_CSV,))
 
-    built_at = datetime.fromisoformat(ctx.manifest["built_at"].replace("Z", "+00:00"))
+    built_at = datetime.fromisoformat(ctx.manifest["built_at"].replace("Z", "+00:00"))  # no Release yet
     previous = dating.previous_state(ctx.previous.path if ctx.previous else None)
     dates = dating.carry_over(fingerprints, previous, built_at)
     entries = [
@@ -127,26 +125,16 @@ def write_graph(graph: Graph, path: Path) -> None:
 
 
 def _dumps(release: Path, config: Config, table: tuple[DumpFile, ...]) -> list[Distribution]:
-    """Distributions for those dumps the release holds (a release without dumps lists none).
-
-    Byte size and sha256 come from ``dumps/index.json`` (the dumps step's contract); without an index
-    they are computed from the files."""
-    index = _dump_index(release)
+    """Distributions for the dumps: media type, compression, byte size and sha256 as ``dumps/index.json``
+    records them (the dumps step runs first and writes it from the files it wrote)."""
+    index = {e["file"]: e for e in read_index(release)["files"]}
     found = []
     for d in table:
-        path = release / "dumps" / d.file
-        if not path.is_file():
-            continue
         entry = index.get(d.file)
-        facts = FileFacts(path, entry["byte_size"], entry["sha256"]) if entry else FileFacts.of(path)
+        if entry is None:
+            raise RuntimeError(f"dumps/index.json lists no {d.file}: the dumps step must run before the catalogue")
+        facts = FileFacts(release / "dumps" / d.file, entry["byte_size"], entry["sha256"])
         found.append(Distribution(d.name, d.title_de, d.title_en, d.description_de, d.description_en,
-                                  config.iri(f"dumps/{d.file}"), d.file_type, d.media_type, d.compressed, facts))
+                                  config.iri(f"dumps/{d.file}"), d.file_type, entry["media_type"],
+                                  bool(entry.get("compress_format")), facts))
     return found
-
-
-def _dump_index(release: Path) -> dict[str, dict]:
-    try:
-        raw = json.loads((release / "dumps" / "index.json").read_text(encoding="utf-8"))
-        return {e["file"]: e for e in raw["files"] if "byte_size" in e and "sha256" in e}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
