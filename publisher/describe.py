@@ -26,8 +26,12 @@ INCOMING_LIMIT = 2000
 LABEL_PROPERTIES: tuple[str, ...] = (
     str(SCHEMA.name), str(SKOS.prefLabel), str(RDFS.label), str(DCTERMS.title),
 )
+NOTATION = str(SKOS.notation)
 # What a client needs to show a linked resource: its names and, for goals, the number on the badge.
-LINK_LABEL_PROPERTIES: tuple[str, ...] = (*LABEL_PROPERTIES, str(SKOS.notation))
+LINK_LABEL_PROPERTIES: tuple[str, ...] = (*LABEL_PROPERTIES, NOTATION)
+
+#: ``{iri: {label property: [literals]}}``: the names, labels and notations of resources.
+Labels = dict[str, dict[str, list[ox.Literal]]]
 
 _LABELS = ", ".join(f"<{p}>" for p in LINK_LABEL_PROPERTIES)
 
@@ -45,6 +49,38 @@ CONSTRUCT { ?s ?p ?o } WHERE {
 
 BLANK_QUERY = "CONSTRUCT { ?b ?p ?o } WHERE { ?b ?p ?o }"
 
+
+def labels_of(triples: Iterable[ox.Triple], into: Labels | None = None) -> Labels:
+    """The names, labels and notations of the IRIs among ``triples``, in triple order (added to ``into``)."""
+    out: Labels = {} if into is None else into
+    for t in triples:
+        if isinstance(t.subject, ox.NamedNode) and t.predicate.value in LINK_LABEL_PROPERTIES \
+                and isinstance(t.object, ox.Literal):
+            out.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+    return out
+
+
+def pick(literals: list[ox.Literal], lang: str) -> list[ox.Literal]:
+    """The literals in ``lang``; else German; else English; else all of them."""
+    for wanted in (lang, "de", "en"):
+        found = [lit for lit in literals if lit.language == wanted]
+        if found:
+            return found
+    return literals
+
+
+def label_of(labels: Labels, iri: str, lang: str, properties: tuple[str, ...] = LABEL_PROPERTIES) -> ox.Literal | None:
+    """The resource's name in ``lang`` (else German, else English, else any), by the first of ``properties`` it has."""
+    found = labels.get(iri, {})
+    for predicate in properties:
+        if found.get(predicate):
+            return pick(found[predicate], lang)[0]
+    return None
+
+
+def sort_key(t: ox.Triple) -> tuple[str, str, str]:
+    """The order of triples in every output (descriptions, lists, dumps), so that renderings are stable."""
+    return (str(t.subject), t.predicate.value, str(t.object))
 
 
 @dataclass
@@ -68,14 +104,9 @@ class Description:
         return [t.object for t in self.outgoing() if t.predicate.value == predicate]
 
     @cached_property
-    def labels(self) -> dict[str, dict[str, list[ox.Literal]]]:
-        """``{iri: {label property: [literals]}}`` for every IRI the description names."""
-        out: dict[str, dict[str, list[ox.Literal]]] = {}
-        for t in self.triples:
-            if isinstance(t.subject, ox.NamedNode) and t.predicate.value in LINK_LABEL_PROPERTIES \
-                    and isinstance(t.object, ox.Literal):
-                out.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
-        return out
+    def labels(self) -> Labels:
+        """The names, labels and notations of every IRI the description names."""
+        return labels_of(self.triples)
 
 
 def describe(store, iri: str) -> Description | None:
@@ -87,7 +118,7 @@ def describe(store, iri: str) -> Description | None:
     if not any(t.subject == node for t in found):
         return None
     found |= _close_blank_nodes(store, (t.object for t in found if t.subject == node))
-    return Description(iri, sorted(found, key=_sort_key))
+    return Description(iri, sorted(found, key=sort_key))
 
 
 def _close_blank_nodes(store, start: Iterable) -> set[ox.Triple]:
@@ -112,7 +143,3 @@ def _node(iri: str) -> ox.NamedNode | None:
         return ox.NamedNode(iri)
     except ValueError:
         return None
-
-
-def _sort_key(t: ox.Triple) -> tuple[str, str, str]:
-    return (str(t.subject), t.predicate.value, str(t.object))

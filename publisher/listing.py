@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from publisher.describe import LINK_LABEL_PROPERTIES
+from publisher.describe import LINK_LABEL_PROPERTIES, NOTATION, Labels, label_of, labels_of, sort_key
 from publisher.namespaces import SDG
 
 PREFIXES = """PREFIX schema: <http://schema.org/>
@@ -64,7 +64,7 @@ class Listing:
 
     kind: str
     items: list[Item]
-    labels: dict[str, dict[str, list[ox.Literal]]]
+    labels: Labels
     triples: list[ox.Triple]
 
     @property
@@ -73,20 +73,11 @@ class Listing:
 
     def add_labels(self, triples: set[ox.Triple]) -> None:
         """Know the names of more resources (say, goals no partner serves) for labels, not for the list."""
-        for t in triples:
-            if isinstance(t.object, ox.Literal):
-                self.labels.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+        labels_of(triples, into=self.labels)
 
     def label_literal(self, iri: str, lang: str = "de") -> ox.Literal | None:
         """The resource's name in ``lang`` (else German, else English, else any)."""
-        found = self.labels.get(iri, {})
-        for predicate in LINK_LABEL_PROPERTIES[:-1]:
-            literals = found.get(predicate, [])
-            for wanted in (lang, "de", "en", None):
-                for literal in literals:
-                    if wanted is None or literal.language == wanted:
-                        return literal
-        return None
+        return label_of(self.labels, iri, lang)
 
     def label(self, iri: str, lang: str = "de") -> str:
         """The name as text; the IRI when the resource has none."""
@@ -94,8 +85,8 @@ class Listing:
         return literal.value if literal is not None else iri
 
     def notation(self, iri: str) -> str:
-        values = self.labels.get(iri, {}).get(LINK_LABEL_PROPERTIES[-1], [])
-        return values[0].value if values else ""
+        literal = label_of(self.labels, iri, "de", (NOTATION,))
+        return literal.value if literal is not None else ""
 
 
 def read_listing(store, kind: str, ib_namespace: str) -> Listing:
@@ -108,18 +99,14 @@ def read_listing(store, kind: str, ib_namespace: str) -> Listing:
         found |= set(store.query(f"""{prefixes} CONSTRUCT {{ ?a ?p ?o }} WHERE {{ {roots}
             ?a ib:alignedResource ?s . ?a ?p ?o }}"""))
     found |= label_triples(store, {t.object for t in found if isinstance(t.object, ox.NamedNode)})
-    triples = sorted(found, key=lambda t: (str(t.subject), t.predicate.value, str(t.object)))
+    triples = sorted(found, key=sort_key)
     items: dict[str, Item] = {}
     member = {row["s"].value for row in store.query(f"{prefixes} SELECT DISTINCT ?s WHERE {pattern}")}
-    labels: dict[str, dict[str, list[ox.Literal]]] = {}
     for t in triples:
-        if not isinstance(t.subject, ox.NamedNode):
-            continue
-        if t.subject.value in member:
+        if isinstance(t.subject, ox.NamedNode) and t.subject.value in member:
             items.setdefault(t.subject.value, Item(t.subject.value)).values.setdefault(
                 t.predicate.value, []).append(t.object)
-        if t.predicate.value in LINK_LABEL_PROPERTIES and isinstance(t.object, ox.Literal):
-            labels.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+    labels = labels_of(triples)
     ordered = sorted(items.values(), key=lambda i: (_sort_name(i, labels), i.iri))
     return Listing(kind, ordered, labels, triples)
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from publisher.describe import LABEL_PROPERTIES, LINK_LABEL_PROPERTIES, Description
+from publisher.describe import LINK_LABEL_PROPERTIES, NOTATION, Description, label_of, pick
 from publisher.jsonld import Context
 from publisher.namespaces import DCTERMS, RDF, RDFS, SCHEMA, SDG, SDG_SCHEME, SKOS
 from publisher.web import colours
@@ -22,7 +22,6 @@ SDG_PATH = "sdg"
 DESCRIPTION_PROPERTIES = (str(SCHEMA.description), str(SKOS.definition), str(RDFS.comment),
                           str(DCTERMS.description))
 _TYPE = str(RDF.type)
-_NOTATION = str(SKOS.notation)
 
 
 @dataclass(frozen=True)
@@ -76,24 +75,6 @@ class Page:
     badges: list[Value]
     schema_org: dict | None
     sparql_query: str
-
-
-def pick(literals: list[ox.Literal], lang: str) -> list[ox.Literal]:
-    """The literals in ``lang``; else German; else English; else all of them."""
-    for wanted in (lang, "de", "en"):
-        found = [lit for lit in literals if lit.language == wanted]
-        if found:
-            return found
-    return literals
-
-
-def label_of(description_labels: dict[str, dict[str, list[ox.Literal]]], iri: str, lang: str,
-             properties: tuple[str, ...] = LABEL_PROPERTIES) -> ox.Literal | None:
-    found = description_labels.get(iri, {})
-    for predicate in properties:
-        if found.get(predicate):
-            return pick(found[predicate], lang)[0]
-    return None
 
 
 class PageBuilder:
@@ -152,7 +133,7 @@ class PageBuilder:
         if isinstance(node, ox.BlankNode):
             return Value(text=f"_:{node.value}")
         literal = label_of(labels, node.value, self.lang)
-        notation = label_of(labels, node.value, self.lang, (_NOTATION,))
+        notation = label_of(labels, node.value, self.lang, (NOTATION,))
         text = literal.value if literal else self._short(node.value)
         badge = self._badge_for(node.value, notation.value if notation else "")
         return Value(text=text, href=self.linker.href(node.value), lang=self._foreign(literal), badge=badge,
