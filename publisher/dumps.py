@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from publisher.describe import sort_key
 from publisher.jsonld import Context, flat_document, list_document
 from publisher.listing import KINDS, read_listing, to_csv
+from publisher.store.embedded import UnionView
 
 if TYPE_CHECKING:  # build.py imports this module to register the step
     from publisher.build import BuildContext
@@ -43,17 +45,6 @@ DUMP_FILES: dict[str, tuple[str, ox.RdfFormat | None]] = {
 }
 
 
-class UnionView:
-    """A store's ``query`` with the union of all named graphs as the default graph (as the server reads it)."""
-
-    def __init__(self, store: ox.Store) -> None:
-        self.store = store
-
-    def query(self, sparql: str, **kwargs):
-        kwargs.setdefault("use_default_graph_as_union", True)
-        return self.store.query(sparql, **kwargs)
-
-
 def write_dumps(ctx: BuildContext) -> None:
     """Artifact step: dumps, their index and the pre-rendered lists (runs before the catalogue)."""
     store = UnionView(ctx.store)
@@ -62,7 +53,7 @@ def write_dumps(ctx: BuildContext) -> None:
     dumps, lists = ctx.out / DUMPS, ctx.out / LISTS
     dumps.mkdir()
     lists.mkdir()
-    triples = sorted(store.query(ALL_TRIPLES), key=lambda t: (str(t.subject), t.predicate.value, str(t.object)))
+    triples = sorted(store.query(ALL_TRIPLES), key=sort_key)
     prefixes = ctx.ns.prefixes()
     _gzip(dumps / "dataset.ttl.gz", ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
     _gzip(dumps / "dataset.nt.gz", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))

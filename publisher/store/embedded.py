@@ -14,17 +14,27 @@ from publisher.store.base import QueryRequest, QueryResult
 from publisher.store.results import execute
 
 
-class EmbeddedStore:
-    """Trusted, internal queries over one release (the web layer's user queries go through limits)."""
+class UnionView:
+    """A store's ``query`` with the union of all named graphs as the default graph (as the server reads it).
 
-    def __init__(self, store_path: Path) -> None:
-        self.path = Path(store_path)
-        self.store = ox.Store.read_only(str(self.path))
+    The build reads its own, still writable store through this, so it sees the data as the server will.
+    """
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
 
     def query(self, sparql: str, **kwargs):
         """Run ``sparql`` with the union of all named graphs as the default graph."""
         kwargs.setdefault("use_default_graph_as_union", True)
         return self.store.query(sparql, **kwargs)
+
+
+class EmbeddedStore(UnionView):
+    """Trusted, internal queries over one release (the web layer's user queries go through limits)."""
+
+    def __init__(self, store_path: Path) -> None:
+        self.path = Path(store_path)
+        super().__init__(ox.Store.read_only(str(self.path)))
 
     def select(self, sparql: str, **kwargs) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]]:
         results = self.query(sparql, **kwargs)

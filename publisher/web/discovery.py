@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, g, render_template_string, request, send_file
 
 from publisher.config import Config
-from publisher.describe import Description
+from publisher.describe import Description, sort_key
 from publisher.dumps import DUMPS, read_index
 from publisher.jsonld import CONTEXT_PATH, Context
 from publisher.listing import described_iris
@@ -94,7 +94,7 @@ def void_description(config: Config) -> Description:
         triples += [(ds, VOID.classPartition, part), (part, VOID["class"], ox.NamedNode(cls)),
                     (part, VOID.entities, _integer(count))]
     out = [ox.Triple(s, p if isinstance(p, ox.NamedNode) else ox.NamedNode(str(p)), o) for s, p, o in triples]
-    return Description(doc.value, sorted(set(out), key=lambda t: (str(t.subject), t.predicate.value, str(t.object))))
+    return Description(doc.value, sorted(set(out), key=sort_key))
 
 
 def _integer(n: int) -> ox.Literal:
