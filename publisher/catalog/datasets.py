@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from rdflib import Literal
 
 from publisher.config import Config
+from publisher.namespaces import ProjectNamespaces
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,8 @@ def write_part(store: ox.Store, config: Config, spec: DatasetSpec, path: Path) -
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER ({filters}) }}"
     triples = sorted(set(store.query(query, use_default_graph_as_union=True)), key=str)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_prefixes(config)))
+    prefixes = ProjectNamespaces(config.base_iri).prefixes()
+    path.write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
     return FileFacts.of(path)
 
 
@@ -155,9 +157,3 @@ def temporal_coverage(store: ox.Store, config: Config) -> tuple[str, str] | None
     if row is None or row["first"] is None:
         return None
     return row["first"].value, row["last"].value
-
-
-def _prefixes(config: Config) -> dict[str, str]:
-    from publisher.namespaces import ProjectNamespaces
-
-    return ProjectNamespaces(config.base_iri).prefixes()

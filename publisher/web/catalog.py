@@ -33,8 +33,6 @@ from publisher.web.resources import CACHE, last_modified, release_etag
 
 bp = Blueprint("catalog", __name__)
 
-_RDFLIB_FORMATS = {neg.TURTLE: "turtle", neg.JSONLD: "json-ld", neg.NTRIPLES: "nt", neg.RDFXML: "pretty-xml"}
-
 
 @functools.lru_cache(maxsize=4)
 def _catalog_graph(path: Path, config: Config) -> Graph:
@@ -104,7 +102,7 @@ def catalog(ext: str | None = None) -> Response:
     if fmt is neg.HTML:
         body = _html_page(page, graph, iris, number, url)
     else:
-        body = page.serialize(format=_RDFLIB_FORMATS[fmt], encoding="utf-8")
+        body = page.serialize(format=fmt.rdflib, encoding="utf-8")
     return _finish(Response(body, content_type=fmt.content_type), release, f"catalog-{number}-{fmt.name}",
                    alternates, negotiated=ext is None)
 
@@ -150,7 +148,7 @@ def node(rest: str) -> Response:
                                rows=_rows(description, subject), subject=str(subject),
                                alternates=alternates)
     else:
-        body = description.serialize(format=_RDFLIB_FORMATS[fmt], encoding="utf-8")
+        body = description.serialize(format=fmt.rdflib, encoding="utf-8")
     return _finish(Response(body, content_type=fmt.content_type), release, f"node-{rest}-{fmt.name}",
                    alternates, negotiated=ext is None)
 

@@ -21,16 +21,18 @@ class Format:
     extension: str
     label: str
     aliases: tuple[str, ...] = ()
+    rdflib: str = ""  # rdflib's serializer for the RDF formats (the catalogue and the service description)
 
     @property
     def content_type(self) -> str:
         return f"{self.media_type}; charset=utf-8" if _is_text(self.media_type) else self.media_type
 
 
-TURTLE = Format("turtle", "text/turtle", "ttl", "Turtle", ("application/x-turtle",))
-JSONLD = Format("jsonld", "application/ld+json", "jsonld", "JSON-LD")
-NTRIPLES = Format("ntriples", "application/n-triples", "nt", "N-Triples")
-RDFXML = Format("rdfxml", "application/rdf+xml", "rdf", "RDF/XML")
+TURTLE = Format("turtle", "text/turtle", "ttl", "Turtle", ("application/x-turtle",), rdflib="turtle")
+JSONLD = Format("jsonld", "application/ld+json", "jsonld", "JSON-LD", rdflib="json-ld")
+NTRIPLES = Format("ntriples", "application/n-triples", "nt", "N-Triples", rdflib="nt")
+# pretty-xml nests each dataset in its catalogue entry, the RDF/XML layout DCAT-AP harvesters expect.
+RDFXML = Format("rdfxml", "application/rdf+xml", "rdf", "RDF/XML", rdflib="pretty-xml")
 HTML = Format("html", "text/html", "html", "HTML", ("application/xhtml+xml",))
 CSV = Format("csv", "text/csv", "csv", "CSV")
 TSV = Format("tsv", "text/tab-separated-values", "tsv", "TSV")

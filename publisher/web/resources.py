@@ -26,6 +26,7 @@ from publisher.dumps import LISTS
 from publisher.jsonld import Context, resource_document
 from publisher.listing import COLUMNS, KINDS
 from publisher.namespaces import SDG_SCHEME, ProjectNamespaces
+from publisher.store.results import GRAPH_FORMATS
 from publisher.web import i18n
 from publisher.web import negotiation as neg
 from publisher.web.cache import RenderCache
@@ -36,8 +37,6 @@ bp = Blueprint("linked_data", __name__)
 CACHE = RenderCache()
 EXTENSIONS = {f.extension: f for f in neg.RESOURCE_FORMATS}
 LIST_FORMATS: tuple[neg.Format, ...] = (neg.JSONLD, neg.CSV, neg.HTML)
-RDF_SERIALIZERS = {neg.TURTLE: ox.RdfFormat.TURTLE, neg.NTRIPLES: ox.RdfFormat.N_TRIPLES,
-                   neg.RDFXML: ox.RdfFormat.RDF_XML}
 
 
 def split_extension(path: str, offers: dict[str, neg.Format] = EXTENSIONS) -> tuple[str, str | None]:
@@ -121,7 +120,7 @@ def render_description(d: Description, fmt: neg.Format, config: Config, lang: st
         return render_template("resource.html", page=page, title=page.title,
                                formats=_format_links(links.path_of(d.iri) or "/"), links=links).encode()
     prefixes = ProjectNamespaces(config.base_iri).prefixes() if fmt is not neg.NTRIPLES else None
-    return ox.serialize(d.triples, format=RDF_SERIALIZERS[fmt], prefixes=prefixes)
+    return ox.serialize(d.triples, format=GRAPH_FORMATS[fmt.name], prefixes=prefixes)
 
 
 def _format_links(local_path: str) -> list[tuple[str, neg.Format]]:

@@ -44,7 +44,6 @@ DESCRIPTION_OFFERS = (neg.TURTLE, neg.NTRIPLES, neg.JSONLD, neg.RDFXML, neg.HTML
 WORKER_FORMAT = {neg.SPARQL_JSON: "json", PLAIN_JSON_RESULTS: "json", neg.SPARQL_XML: "xml", neg.CSV: "csv",
                  neg.TSV: "tsv", neg.TURTLE: "turtle", neg.NTRIPLES: "ntriples", neg.JSONLD: "jsonld",
                  PLAIN_JSON_GRAPH: "jsonld", neg.RDFXML: "rdfxml", neg.HTML: "json"}
-RDFLIB_FORMAT = {neg.TURTLE: "turtle", neg.NTRIPLES: "nt", neg.JSONLD: "json-ld", neg.RDFXML: "xml"}
 FORMAT_NAMES = ("json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld", "rdfxml", "html")
 EXPOSED_HEADERS = "ETag, Link, Content-Location, Vary, X-Result-Truncated, X-Result-Rows, X-Result-Row-Limit"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -262,7 +261,7 @@ def _service_description_or_page(config: Config) -> Response:
     if fmt is neg.HTML:
         return _page(config, "")
     graph = service_description(config, g.live.release)
-    response = Response(graph.serialize(format=RDFLIB_FORMAT[fmt]), content_type=fmt.content_type)
+    response = Response(graph.serialize(format=fmt.rdflib), content_type=fmt.content_type)
     return neg.finish(response, etag=etag)
 
 
