@@ -14,7 +14,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 from rdflib.term import Node
 
-from publisher.namespaces import SCHEMA, SDG_SCHEME, SKOS, ProjectNamespaces
+from publisher.namespaces import SCHEMA, SDG, SDG_SCHEME, SKOS, ProjectNamespaces
 
 LANGUAGES = ("de", "en")
 
@@ -55,7 +55,7 @@ def _alignment_label(graph: Graph, subject: Node, concept: Node, lang: str) -> s
     if not name or not target:
         return None
     code = str(graph.value(concept, SKOS.notation) or "")
-    if code and str(concept).startswith("http://metadata.un.org/sdg/"):
+    if code and str(concept).startswith(str(SDG)):
         # Target labels are long sentences; the notation reads better in a name.
         target = f"{'Unterziel' if lang == 'de' else 'target'} {code}" if "." in code else f"{target} (SDG {code})"
     return f"{name} – {target}"

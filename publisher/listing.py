@@ -15,15 +15,10 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from publisher.describe import LINK_LABEL_PROPERTIES, NOTATION, Labels, label_of, labels_of, sort_key
-from publisher.namespaces import SDG
+from publisher.namespaces import DCTERMS, PROV, RDF, SCHEMA, SDG, SKOS
 
-PREFIXES = """PREFIX schema: <http://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX ib: <IB>
-"""
+PREFIXES = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in (
+    ("schema", SCHEMA), ("skos", SKOS), ("rdf", RDF), ("prov", PROV), ("dcterms", DCTERMS), ("ib", "IB")))
 
 EVENT_TYPES = "schema:Event schema:Festival schema:SocialEvent schema:BusinessEvent schema:EducationEvent"
 
@@ -129,8 +124,8 @@ def _sort_name(item: Item, labels: dict) -> str:
 
 def rows(listing: Listing, ib_namespace: str) -> list[dict[str, str]]:
     """The CSV rows of a list: German names, goals as numbers, several values joined by ``; ``."""
-    schema = "http://schema.org/"
-    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    schema = str(SCHEMA)
+    rdf_type = str(RDF.type)
     out = []
     for item in listing.items:
         def joined(predicate: str, how=lambda v: v.value, item=item) -> str:
@@ -160,8 +155,8 @@ def rows(listing: Listing, ib_namespace: str) -> list[dict[str, str]]:
                    "alignedTo": target.value if target else "",
                    "alignedToLabel": _target_label(listing, target),
                    "reviewStatus": joined(ib_namespace + "reviewStatus", label_of),
-                   "attributedTo": joined("http://www.w3.org/ns/prov#wasAttributedTo", label_of),
-                   "created": joined("http://purl.org/dc/terms/created"),
+                   "attributedTo": joined(str(PROV.wasAttributedTo), label_of),
+                   "created": joined(str(DCTERMS.created)),
                    "rationale": rationale[0].value if rationale else ""}
         out.append(row)
     return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from publisher.namespaces import SDG
 from publisher.store.base import TermSpec
 from publisher.store.results import term
 from publisher.text import positive_int
@@ -39,7 +40,7 @@ class Parameter:
 # The concept schemes (below the base IRI) whose concepts' last path segment is a valid value of a kind.
 CONCEPT_KINDS = {"quadrangle-dimension": "def/quadrangle", "review-status": "def/review-status"}
 KINDS = ("sdg-goal", "text", *CONCEPT_KINDS)
-SDG_GOAL = "http://metadata.un.org/sdg/{}"
+SDG_GOAL = str(SDG) + "{}"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from rdflib import Literal
 
 from publisher.config import Config
-from publisher.namespaces import ProjectNamespaces
+from publisher.namespaces import SCHEMA, ProjectNamespaces
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def write_part(store: ox.Store, config: Config, spec: DatasetSpec, path: Path) -
 def temporal_coverage(store: ox.Store, config: Config) -> tuple[str, str] | None:
     """First and last date of the events (schema:startDate / schema:endDate), or None without events."""
     query = f"""
-        PREFIX schema: <http://schema.org/>
+        PREFIX schema: <{SCHEMA}>
         SELECT (MIN(?start) AS ?first) (MAX(?end) AS ?last) WHERE {{
           ?e schema:startDate ?start .
           OPTIONAL {{ ?e schema:endDate ?endDate }}

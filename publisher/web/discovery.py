@@ -12,12 +12,13 @@ import json
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, g, render_template_string, request, send_file
 
+from publisher.catalog.graph import VOID_PATH
 from publisher.config import Config
 from publisher.describe import Description, sort_key
 from publisher.dumps import DUMPS, read_index
 from publisher.jsonld import CONTEXT_PATH, Context
 from publisher.listing import described_iris
-from publisher.namespaces import DCTERMS, FOAF, RDF, RDFS, SCHEMA, SKOS, VOID, XSD
+from publisher.namespaces import DCTERMS, FOAF, PROV, RDF, RDFS, SCHEMA, SKOS, VOID, XSD
 from publisher.web import i18n
 from publisher.web import negotiation as neg
 from publisher.web.resources import (
@@ -33,9 +34,8 @@ from publisher.web.views import Linker
 
 bp = Blueprint("discovery", __name__)
 
-VOID_PATH = ".well-known/void"
 SITEMAP_LIMIT = 50_000  # the sitemaps.org limit per file
-VOCABULARIES = (str(SCHEMA), str(SKOS), str(DCTERMS), "http://www.w3.org/ns/prov#", str(RDFS))
+VOCABULARIES = (str(SCHEMA), str(SKOS), str(DCTERMS), str(PROV), str(RDFS))
 
 
 @bp.route("/" + VOID_PATH)

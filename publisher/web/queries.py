@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, render_te
 
 from publisher.config import Config
 from publisher.named_queries import CONCEPT_KINDS, NamedQuery, ParameterError, editor_text, named_queries
+from publisher.namespaces import SKOS
 from publisher.store.base import QueryError
 from publisher.web import negotiation as neg
 from publisher.web.resources import CACHE
@@ -42,8 +43,7 @@ def choices_for(config: Config) -> Callable[[str], list[str]]:
         scheme = config.base_iri + CONCEPT_KINDS[kind]
 
         def read() -> list[str]:
-            rows = g.live.store.select("SELECT ?c WHERE { ?c <http://www.w3.org/2004/02/skos/core#inScheme> "
-                                       f"<{scheme}> }} ORDER BY ?c")
+            rows = g.live.store.select(f"SELECT ?c WHERE {{ ?c <{SKOS.inScheme}> <{scheme}> }} ORDER BY ?c")
             return [str(r["c"].value).rsplit("/", 1)[-1] for r in rows]
 
         return CACHE.get((g.live.release.id, "choices", kind), read)
