@@ -20,6 +20,13 @@ RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_C
                   "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
 
 
+def void_statistics(manifest: dict) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """The VoID statistics of a release from its manifest, for the VoID document and the service description:
+    ``[(property, count)]`` of the whole dataset and ``[(class, entities)]`` sorted by class."""
+    classes = manifest["classes"]
+    return [(str(VOID.triples), manifest["triples"]), (str(VOID.classes), len(classes))], sorted(classes.items())
+
+
 def service_description(config: Config, release: Release) -> Graph:
     endpoint = URIRef(config.iri("sparql"))
     service = URIRef(config.iri("sparql") + "#service")
@@ -54,10 +61,11 @@ def service_description(config: Config, release: Release) -> Graph:
     g.add((default_graph, RDF.type, SD.Graph))
     g.add((default_graph, RDF.type, VOID.Dataset))
     g.add((default_graph, RDFS.comment, Literal("The union of all named graphs of the release.", lang="en")))
-    g.add((default_graph, VOID.triples, Literal(manifest["triples"], datatype=XSD.integer)))
-    g.add((default_graph, VOID.classes, Literal(len(manifest["classes"]), datatype=XSD.integer)))
+    totals, classes = void_statistics(manifest)
+    for prop, count in totals:
+        g.add((default_graph, URIRef(prop), Literal(count, datatype=XSD.integer)))
     g.add((default_graph, VOID.sparqlEndpoint, endpoint))
-    for cls, count in sorted(manifest["classes"].items()):
+    for cls, count in classes:
         partition = BNode()
         g.add((default_graph, VOID.classPartition, partition))
         g.add((partition, VOID["class"], URIRef(cls)))

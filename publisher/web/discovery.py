@@ -19,6 +19,7 @@ from publisher.dumps import DUMPS, read_index
 from publisher.jsonld import CONTEXT_PATH, Context
 from publisher.listing import described_iris
 from publisher.namespaces import DCTERMS, FOAF, PROV, RDF, RDFS, SCHEMA, SKOS, VOID, XSD
+from publisher.service_description import void_statistics
 from publisher.web import i18n
 from publisher.web import negotiation as neg
 from publisher.web.resources import (
@@ -74,8 +75,6 @@ def void_description(config: Config) -> Description:
         (ds, DCTERMS.title, ox.Literal("Network of the Dortmund Office for International Relations", language="en")),
         (ds, DCTERMS.license, ox.NamedNode(config.catalog_license)),
         (ds, DCTERMS.modified, ox.Literal(manifest["built_at"], datatype=ox.NamedNode(XSD.dateTime))),
-        (ds, VOID.triples, _integer(manifest["triples"])),
-        (ds, VOID.classes, _integer(len(manifest["classes"]))),
         (ds, VOID.sparqlEndpoint, ox.NamedNode(config.iri("sparql"))),
         (ds, VOID.uriSpace, ox.Literal(config.iri("id/"))),
         (ds, VOID.rootResource, ox.NamedNode(config.iri(""))),
@@ -85,11 +84,13 @@ def void_description(config: Config) -> Description:
         (ds, VOID.feature, ox.NamedNode("http://www.w3.org/ns/formats/N-Triples")),
         (ds, VOID.feature, ox.NamedNode("http://www.w3.org/ns/formats/RDF_XML")),
     ]
+    totals, classes = void_statistics(manifest)
+    triples += [(ds, ox.NamedNode(prop), _integer(count)) for prop, count in totals]
     triples += [(ds, VOID.vocabulary, ox.NamedNode(v)) for v in (*VOCABULARIES, config.iri("def/"))]
     for entry in read_index(g.live.release.path)["files"]:
         if entry.get("triples") is not None:
             triples.append((ds, VOID.dataDump, ox.NamedNode(config.iri(entry["path"].lstrip("/")))))
-    for number, (cls, count) in enumerate(sorted(manifest["classes"].items()), 1):
+    for number, (cls, count) in enumerate(classes, 1):
         part = ox.NamedNode(f"{ds.value}-class-{number}")
         triples += [(ds, VOID.classPartition, part), (part, VOID["class"], ox.NamedNode(cls)),
                     (part, VOID.entities, _integer(count))]

@@ -29,7 +29,7 @@ from publisher.store.base import QueryBusy, QueryError, QueryRequest, QueryResul
 from publisher.store.guard import READ_ONLY_MESSAGE
 from publisher.store.pool import PooledStore, QueryPool
 from publisher.web import negotiation as neg
-from publisher.web.resources import linker
+from publisher.web.resources import CACHE, linker, release_etag
 from publisher.web.views import Linker
 
 bp = Blueprint("sparql", __name__)
@@ -257,12 +257,15 @@ def _service_description_or_page(config: Config) -> Response:
     fmt = neg.by_name(DESCRIPTION_OFFERS, name) if name else neg.choose(DESCRIPTION_OFFERS, accept)
     if fmt is None:
         raise ProtocolError(400, f"Unknown format {name!r}; use one of: turtle, ntriples, jsonld, rdfxml, html.")
-    etag = f"sd-{g.live.release.content_hash}-{fmt.name}"
     if fmt is neg.HTML:
         return _page(config, "")
-    graph = service_description(config, g.live.release)
-    response = Response(graph.serialize(format=fmt.rdflib), content_type=fmt.content_type)
-    return neg.finish(response, etag=etag)
+    release = g.live.release
+    # Once per release, format and configuration: the description states the configured limits.
+    body = CACHE.get((release.id, "service-description", fmt.name, config),
+                     lambda: service_description(config, release).serialize(format=fmt.rdflib, encoding="utf-8"),
+                     size=len)
+    response = Response(body, content_type=fmt.content_type)
+    return neg.finish(response, etag=release_etag("service-description", fmt.name))
 
 
 # --- the query page ----------------------------------------------------------------------------------------
