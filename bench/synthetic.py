@@ -22,8 +22,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from publisher.build import Release, load_and_derive, publish  # noqa: E402
-from publisher.config import Config  # noqa: E402
+from publisher.build import load_and_derive, publish  # noqa: E402
+from publisher.core.config import Config  # noqa: E402
+from publisher.core.release import Release  # noqa: E402
 
 TYPES = ["NGO", "NGO", "Organization", "GovernmentOrganization", "Library", "Store", "CollegeOrUniversity"]
 TARGETS = ["1", "2", "2.4", "3", "4", "4.7", "5", "6", "7", "8", "9", "10", "11", "11.2", "11.7", "12",

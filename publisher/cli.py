@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from publisher import __version__
-from publisher.config import Config
-from publisher.sources import SourceError
+from publisher.build.sources import SourceError
+from publisher.core.config import Config
 
 
 @click.group()
@@ -95,18 +95,18 @@ def serve(config: Config, host: str | None, port: int | None, workers: int | Non
     from granian import Granian
     from granian.constants import Interfaces
 
-    from publisher.build import current_release
+    from publisher.core.release import current_release
 
     chosen = {"host": host, "port": port, "workers": workers, "threads": threads}
     config = replace(config, **{k: v for k, v in chosen.items() if v})
-    if current_release(config) is None:
+    if current_release(config.builds) is None:
         click.echo("No release yet; building one first.")
         click.get_current_context().invoke(build)
-    # The server processes build the app from the environment (publisher.web.wsgi), so hand them
+    # The server processes build the app from the environment (publisher.serve.web.wsgi), so hand them
     # the configuration this command resolved.
     os.environ.update(config.to_environment())
     click.echo(f"Serving {config.base_iri} on http://{config.host}:{config.port}/ (Ctrl+C to stop)")
-    Granian("publisher.web.wsgi:app", address=config.host, port=config.port, interface=Interfaces.WSGI,
+    Granian("publisher.serve.web.wsgi:app", address=config.host, port=config.port, interface=Interfaces.WSGI,
             workers=config.workers, blocking_threads=config.threads, log_access=False).serve()
 
 
@@ -120,11 +120,11 @@ def serve(config: Config, host: str | None, port: int | None, workers: int | Non
 @click.pass_obj
 def push(config: Config, graph_store: str, query_endpoint: str, user: str | None, password: str | None) -> None:
     """Copy the current release into an external SPARQL store (one PUT per graph) and verify it."""
-    from publisher.build import current_release
-    from publisher.store.external import PushError
-    from publisher.store.external import push as push_release
+    from publisher.build.push import PushError
+    from publisher.build.push import push as push_release
+    from publisher.core.release import current_release
 
-    release = current_release(config)
+    release = current_release(config.builds)
     if release is None:
         click.echo("No release to push; run 'publisher build' first.", err=True)
         sys.exit(1)

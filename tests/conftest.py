@@ -19,8 +19,9 @@ import pytest
 import requests
 from playwright.sync_api import Browser, sync_playwright
 
-from publisher.build import Release, build
-from publisher.config import Config
+from publisher.build import build
+from publisher.core.config import Config
+from publisher.core.release import Release
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from publisher.build import ArtifactStep, BuildContext, BuildRefused, Release, build, current_release
-from publisher.config import Config
-from publisher.sources import SourceError
-from publisher.store.embedded import EmbeddedStore
+from publisher.build import ArtifactStep, BuildContext, BuildRefused, build
+from publisher.build.sources import SourceError
+from publisher.core.config import Config
+from publisher.core.release import Release, current_release
+from publisher.serve.store.embedded import EmbeddedStore
 from tests.conftest import TEST_BASE_IRI
 
 PREFIXES = f"""
@@ -146,7 +147,7 @@ def test_invalid_data_leaves_the_previous_release_byte_for_byte(own_build: tuple
     assert refused.value.report.violations
     assert tree_digest(config.builds) == before
     assert os.readlink(config.builds / "current") == target
-    assert current_release(config).id == previous.id
+    assert current_release(config.builds).id == previous.id
 
 
 def test_syntax_error_leaves_the_previous_release_byte_for_byte(own_build: tuple[Config, Release]) -> None:
@@ -172,7 +173,7 @@ def test_crash_half_way_leaves_the_previous_release_and_no_debris(own_build: tup
         build(config, steps=steps)
     assert tree_digest(config.builds) == before
     assert not [p for p in config.builds.iterdir() if p.name.startswith(".")]
-    assert current_release(config).id == previous.id
+    assert current_release(config.builds).id == previous.id
 
 
 def test_rejected_alignments_give_no_shortcut(project_copy: Path) -> None:

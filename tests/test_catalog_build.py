@@ -13,7 +13,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
 
 from publisher.build import build
-from publisher.config import Config
+from publisher.core.config import Config
 from tests.conftest import TEST_BASE_IRI
 
 

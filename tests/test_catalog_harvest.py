@@ -18,8 +18,9 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
-from publisher.build import Release, build
-from publisher.config import Config
+from publisher.build import build
+from publisher.core.config import Config
+from publisher.core.release import Release
 from tests.conftest import REPO, free_port, start_server, stop_server
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")

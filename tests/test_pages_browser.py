@@ -16,7 +16,7 @@ import requests
 from playwright.sync_api import Browser, Page
 
 from publisher.build import build
-from publisher.config import Config
+from publisher.core.config import Config
 from tests.conftest import REPO, TEST_BASE_IRI, start_server, stop_server
 
 PAYLOAD = '</script><script>window.__xss=1</script><img src=x onerror="window.__xss=2"><b>bold</b>'

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from publisher.build import Release, build
-from publisher.config import Config
+from publisher.build import build
+from publisher.core.config import Config
+from publisher.core.release import Release
 from tests.conftest import TEST_BASE_IRI, free_port, stop_server, wait_for
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from publisher.config import Config
+from publisher.core.config import Config
 from tests.conftest import start_server, stop_server
 
 HTML = {"Accept": "text/html"}

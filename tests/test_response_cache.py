@@ -9,8 +9,8 @@ from pathlib import Path
 import requests
 
 from publisher.build import build
-from publisher.config import Config
-from publisher.live import LiveRelease
+from publisher.core.config import Config
+from publisher.serve.store.live import LiveRelease
 from tests.conftest import TEST_BASE_IRI, start_server, stop_server
 
 ASK_ALL = "ASK { ?s ?p ?o }"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from publisher.named_queries import ParameterError, named_queries
-from publisher.store.base import QueryRefused
-from publisher.store.guard import check_query, has_dataset_clause, query_form
+from publisher.core.named_queries import ParameterError, named_queries
+from publisher.serve.store.base import QueryRefused
+from publisher.serve.store.guard import check_query, has_dataset_clause, query_form
 
 
 @pytest.mark.parametrize("text", [

@@ -136,7 +136,7 @@ def test_queries_never_contact_remote_servers(server, listener):
 def _service_in_isolated_worker(url: str, out) -> None:
     import pyoxigraph as ox
 
-    from publisher.store.worker import isolate_network
+    from publisher.serve.store.worker import isolate_network
 
     isolated = isolate_network()
     try:

@@ -1,0 +1,131 @@
+"""Validate the dataset with SHACL and turn pyshacl's report into messages people can act on.
+
+A message names the file and line, the resource, the property and what to do, in German and
+English. ``Report.to_json()`` is the same for machines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from publisher.build.sources import Sources, load_graph
+from publisher.core.config import Config
+from publisher.core.namespaces import SH
+
+SEVERITY_NAMES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    file: str | None
+    line: int | None
+    resource: str
+    property: str | None
+    value: str | None
+    message_de: str
+    message_en: str
+    shape: str | None
+
+    def to_text(self) -> str:
+        where = self.file or "(no file)"
+        if self.line:
+            where += f":{self.line}"
+        head = f"{where}: {self.severity}: {self.resource}"
+        if self.property:
+            head += f" {self.property}"
+        if self.value:
+            head += f" = {self.value}"
+        lines = [head, f"    {self.message_de}"]
+        if self.message_en != self.message_de:
+            lines.append(f"    {self.message_en}")
+        return "\n".join(lines)
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "violation"]
+
+    @property
+    def conforms(self) -> bool:
+        return not self.violations
+
+    def to_text(self) -> str:
+        if not self.findings:
+            return "OK: the data conforms to the shapes (0 violations)."
+        body = "\n\n".join(f.to_text() for f in self.findings)
+        others = len(self.findings) - len(self.violations)
+        return f"{body}\n\n{len(self.violations)} violation(s), {others} other finding(s)."
+
+    def to_json(self) -> dict:
+        return {"conforms": self.conforms, "violations": len(self.violations),
+                "findings": [asdict(f) for f in self.findings]}
+
+
+def shapes_graph(config: Config) -> Graph:
+    return load_graph(sorted(Path(config.shapes_dir).glob("*.ttl")), config)
+
+
+def validate(data: Graph, shapes: Graph, sources: Sources | None = None) -> Report:
+    """Run pyshacl over ``data``; ``sources`` lets each finding name its file and line."""
+    _, results, _ = shacl_validate(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+    )
+    findings = [_finding(results, r, data, sources) for r in results.subjects(SH.resultSeverity, None)]
+    findings.sort(key=lambda f: (f.severity != "violation", f.file or "", f.line or 0, f.resource))
+    return Report(_dedupe(findings))
+
+
+def _finding(results: Graph, result: Node, data: Graph, sources: Sources | None) -> Finding:
+    focus = results.value(result, SH.focusNode)
+    path = results.value(result, SH.resultPath)
+    value = results.value(result, SH.value)
+    messages = {m.language or "": str(m) for m in results.objects(result, SH.resultMessage)}
+    fallback = next(iter(messages.values()), "Constraint violated.")
+    location = sources.locate(focus, path if isinstance(path, URIRef) else None) if sources else None
+    if location is None and sources is not None and isinstance(value, URIRef):
+        location = sources.locate(value)
+    return Finding(
+        severity=SEVERITY_NAMES.get(results.value(result, SH.resultSeverity), "violation"),
+        file=location[0] if location else None,
+        line=location[1] if location else None,
+        resource=_short(focus, data),
+        property=_short(path, data) if isinstance(path, URIRef) else None,
+        value=_short(value, data) if value is not None else None,
+        message_de=messages.get("de", messages.get("", fallback)),
+        message_en=messages.get("en", messages.get("", fallback)),
+        shape=str(shape) if isinstance(shape := results.value(result, SH.sourceShape), URIRef) else None,
+    )
+
+
+def _short(term: Node | None, data: Graph) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        return term.n3()
+    if isinstance(term, URIRef):
+        try:
+            return data.namespace_manager.normalizeUri(term)
+        except Exception:
+            return f"<{term}>"
+    return str(term)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple] = set()
+    out = []
+    for f in findings:
+        key = (f.resource, f.property, f.value, f.message_en)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

@@ -1,0 +1,104 @@
+"""The one URL map: path ↔ IRI, document paths with extensions, the fixed paths, and public URLs.
+
+Every route, template and artifact builds its URLs here (Datasette's ``url_builder`` is the model),
+so that a URL is decided once. Things below the configured base IRI are served at their own path; the
+UN's SDG IRIs (``http://metadata.un.org/sdg/13``) are not ours, so their descriptions live at ``/sdg/13``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from publisher.core.formats import Format
+from publisher.core.namespaces import SDG, SDG_SCHEME
+
+# The fixed paths, relative to the base (no leading slash).
+SDG_PATH = "sdg"
+SPARQL = "sparql"
+QUERIES = "queries"
+SEARCH = "search"
+VOID = ".well-known/void"
+CATALOG = "catalog"
+CATALOG_SERVICE = "catalog/service/sparql"  # the dcat:DataService of the SPARQL endpoint
+CONTEXT_VERSION = "v1"
+CONTEXT = f"context/{CONTEXT_VERSION}.jsonld"
+DUMPS = "dumps"
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
+LIST_KINDS = ("partners", "events", "alignments")
+
+_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def split_extension(path: str, offers: Iterable[Format]) -> tuple[str, Format | None]:
+    """The one extension parser: ``id/x.ttl`` → (``id/x``, Turtle); ``def/index.ttl`` → (``def/``, Turtle).
+
+    A path without an extension of one of ``offers`` comes back whole, with None.
+    """
+    stem, dot, ext = path.rpartition(".")
+    if not dot or not stem or "/" in ext:
+        return path, None
+    fmt = next((f for f in offers if f.extension == ext), None)
+    if fmt is None:
+        return path, None
+    if stem == "index" or stem.endswith("/index"):
+        stem = stem[: -len("index")]
+    return stem, fmt
+
+
+def document_path(path: str, fmt: Format) -> str:
+    """The URL path of the document for ``path`` in ``fmt`` (``def/`` → ``/def/index.ttl``)."""
+    path = path.lstrip("/")
+    return "/" + (path + "index" if path.endswith("/") else path) + "." + fmt.extension
+
+
+def gzip_dump_name(fmt: Format) -> str:
+    """The file name of the whole-dataset dump in ``fmt`` (``dataset.ttl.gz``)."""
+    return f"dataset.{fmt.extension}.gz"
+
+
+@dataclass(frozen=True)
+class Urls:
+    """URLs on the serving host for one base IRI: ours below the base, the SDGs below ``/sdg``.
+
+    ``root`` is the app's mount point (SCRIPT_NAME); ``lang_query`` is ``?lang=en`` when the language
+    was chosen in the URL, so that links keep it.
+    """
+
+    base_iri: str
+    root: str = ""
+    lang_query: str = ""
+
+    def iri(self, path: str) -> str:
+        """The canonical IRI of a path below the base (``id/event/x`` → ``{base}id/event/x``)."""
+        return self.base_iri + path.lstrip("/")
+
+    def iri_for(self, path: str) -> str:
+        """The canonical IRI a request path (without the mount point) stands for."""
+        path = path.lstrip("/")
+        if path == SDG_PATH or path.startswith(SDG_PATH + "/"):
+            return SDG_SCHEME + path[len(SDG_PATH):]
+        return self.base_iri + path
+
+    def path_of(self, iri: str) -> str | None:
+        """The local path (without the mount point) that serves ``iri``, or None if not ours."""
+        if iri.startswith(self.base_iri):
+            return "/" + iri[len(self.base_iri):]
+        if iri == SDG_SCHEME or iri.startswith(str(SDG)):
+            return "/" + SDG_PATH + iri[len(SDG_SCHEME):]
+        return None
+
+    def href(self, iri: str) -> str:
+        """A link to ``iri``: the local page for what we serve (with the language kept), else the IRI."""
+        path = self.path_of(iri)
+        return self.root + quote(path, safe=_SAFE) + self.lang_query if path is not None else iri
+
+    def local(self, path: str) -> str:
+        """A path below the mount point (``sparql`` → ``/ib/sparql``)."""
+        return self.root + "/" + path.lstrip("/")
+
+    def document(self, path: str, fmt: Format) -> str:
+        """The document URL of ``path`` in ``fmt``, below the mount point."""
+        return self.root + document_path(path, fmt)

@@ -1,0 +1,137 @@
+"""The store seam: what the web layer may ask of a store, and the errors it may get back.
+
+User queries travel as a ``QueryRequest`` (plain, picklable data: the query text, the dataset, safely
+bound parameters, the formats the client accepts and the row cap) and come back as a ``QueryResult``
+(already serialized bytes). Keeping both as plain data is what lets a query run in another process
+that can be killed when it overruns its time, and keeps pyoxigraph out of the web layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# A bound parameter value, in a form that crosses process boundaries:
+# ("iri", value) | ("literal", lexical form, datatype IRI or "", language tag or "").
+TermSpec = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    query: str
+    #: Registry names (``publisher.core.formats``) for a SELECT/ASK and for a CONSTRUCT/DESCRIBE
+    #: result; ``None`` means the client accepts no format for that kind of result (→ 406).
+    solutions_format: str | None = "sparql-json"
+    graph_format: str | None = "turtle"
+    #: Protocol ``default-graph-uri``/``named-graph-uri``; ``None`` means the endpoint's default dataset.
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    substitutions: tuple[tuple[str, TermSpec], ...] = ()
+    max_rows: int = 10_000
+    prefixes: tuple[tuple[str, str], ...] = ()
+    #: A URL explaining the row cap, written into the result where the format has room for it (the ``link``
+    #: of SPARQL JSON/XML, a comment in Turtle/N-Triples) when rows are cut.
+    truncation_link: str = ""
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    kind: str  # "solutions", "boolean" or "graph"
+    format: str
+    body: bytes
+    rows: int
+    truncated: bool = False
+    variables: tuple[str, ...] = field(default=())
+
+
+class QueryError(Exception):
+    """A user query could not be answered; ``status`` is the HTTP status the web layer answers with.
+
+    Messages are written for the person who sent the query and never contain paths or tracebacks.
+    """
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class QuerySyntaxError(QueryError):
+    """The text is not a SPARQL query (the parser's message, with line and column)."""
+
+
+class QueryRefused(QueryError):
+    """A well-formed request this endpoint does not do: updates, federated ``SERVICE`` calls."""
+
+    status = 403
+
+
+class ResultNotAcceptable(QueryError):
+    """The client accepts no format for the kind of result the query gives (e.g. CSV for CONSTRUCT)."""
+
+    status = 406
+
+
+class QueryTimeout(QueryError):
+    """The query ran out of time and its worker was stopped."""
+
+    status = 504
+
+
+class QueryBusy(QueryError):
+    """Every worker stayed busy for the whole time limit; the client may retry."""
+
+    status = 503
+
+
+class QueryFailed(QueryError):
+    """The engine failed while evaluating (e.g. a worker died); nothing internal is disclosed."""
+
+    status = 500
+
+
+class QueryStore(Protocol):
+    """The store seam for user queries: run one within the configured limits."""
+
+    def run(self, request: QueryRequest) -> QueryResult:
+        """Run an untrusted query within the configured time limit and row cap."""
+        ...
+
+
+class ReleaseStore(QueryStore, Protocol):
+    """Everything the web layer reads from one release: trusted reads written by the project, and user
+    queries through ``run``. ``EmbeddedStore`` implements it; an external SPARQL store can too.
+    """
+
+    def describe(self, iri: str) -> Any:
+        """The ``Description`` of ``iri`` (its triples, links' labels, incoming links) or None."""
+        ...
+
+    def listing(self, kind: str) -> Any:
+        """One of the lists (``partners``, ``events``, ``alignments``) as a ``Listing``."""
+        ...
+
+    def labels(self, iris: set[str]) -> Any:
+        """The label triples (names, labels, notations) of ``iris``."""
+        ...
+
+    def search(self, text: str, limit: int = 50) -> list:
+        """``[(iri, label)]`` of resources whose name contains ``text``."""
+        ...
+
+    def office(self) -> str | None:
+        """The organisation the home page introduces."""
+        ...
+
+    def described_iris(self, limit: int) -> list[str]:
+        """The IRIs below the base that the release describes (the sitemap)."""
+        ...
+
+    def concepts(self, scheme: str) -> list[str]:
+        """The concept IRIs of a SKOS concept scheme."""
+        ...
+
+    def catalog(self) -> Any:
+        """The catalogue graph of the release, or None."""
+        ...

@@ -1,0 +1,56 @@
+"""gzip for every compressible response the client accepts it for; one ``after_request`` hook.
+
+Compressing changes the bytes, so a strong ETag becomes weak (as nginx does): If-None-Match uses the
+weak comparison, so conditional requests keep answering 304 for either encoding. Compressed responses
+are kept by the response cache (``Accept-Encoding`` is part of its key), so a representation that does
+not change is compressed once.
+"""
+
+from __future__ import annotations
+
+import gzip
+
+from flask import Flask, Request, Response, request
+
+from publisher.core.formats import compressible
+
+MIN_SIZE = 512
+
+
+def accepts_gzip(req: Request) -> bool:
+    for part in req.headers.get("Accept-Encoding", "").split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "x-gzip", "*"):
+            q = params.strip().lower()
+            return not (q.startswith("q=") and _q(q[2:]) == 0.0)
+    return False
+
+
+def _q(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
+def compress(response: Response) -> Response:
+    if not compressible(response.mimetype) or response.direct_passthrough:
+        return response
+    response.vary.add("Accept-Encoding")
+    if not accepts_gzip(request) or "Content-Encoding" in response.headers:
+        return response
+    etag, weak = response.get_etag()
+    if etag and not weak:
+        response.set_etag(etag, weak=True)
+    if response.status_code != 200:
+        return response
+    data = response.get_data()
+    if len(data) < MIN_SIZE:
+        return response
+    response.set_data(gzip.compress(data, compresslevel=6, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(compress)

@@ -1,0 +1,104 @@
+"""Pages for people: the home page (office, SDG overview, partners, events, name search) and what
+every page shares (the variables ``base.html`` expects, the language switch).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
+
+from publisher.core import formats, urls
+from publisher.core.config import Config
+from publisher.core.jsonld import Context
+from publisher.core.namespaces import SDG_GOALS, goal_iri
+from publisher.serve.render.overview import overview
+from publisher.serve.render.views import PageBuilder
+from publisher.serve.web import i18n
+from publisher.serve.web import negotiation as neg
+from publisher.serve.web.cache import memo
+from publisher.serve.web.resources import last_modified, linker, release_etag
+
+bp = Blueprint("pages", __name__)
+
+MAX_QUERY_CHARS = 200
+HOME_LIST_LIMIT = 100
+
+
+@bp.app_context_processor
+def shared_variables() -> dict:
+    """What ``base.html`` needs on every page of every blueprint (SPARQL and catalogue pages too)."""
+    lang = i18n.language()
+    # An explicit choice (either language) travels with every link, as the Linker does for data links.
+    suffix = f"?lang={lang}" if i18n.explicit() else ""
+    root = request.script_root
+    nav = [(f"{root}/{suffix}", "home"), *((f"{root}/{kind}{suffix}", kind) for kind in urls.LIST_KINDS),
+           (f"{root}/{urls.SPARQL}{suffix}", "sparql"), (f"{root}/{urls.CATALOG}{suffix}", "catalog")]
+    # A resource page is the same page at its IRI and at its .html document (and is cached once for
+    # both), so it names its own path; other pages switch language where they are. Only parameters the
+    # page itself declares (``g.keep_args``) are carried over: a cached page must not repeat whatever
+    # parameters its first visitor happened to add.
+    here = g.get("page_path") or request.path
+    kept = {k: request.args[k] for k in g.get("keep_args", ()) if k in request.args}
+    switch = []
+    for code, label in (("de", "Deutsch"), ("en", "English")):
+        args = {**kept, "lang": code}
+        switch.append((f"{root}{here}?{urlencode(args)}", code, label, code == lang))
+    return {
+        "lang": lang,
+        "site_name": i18n.t("site_name", lang),
+        "home_url": f"{root}/{suffix}",
+        "nav_links": [(href, i18n.t(key, lang)) for href, key in nav],
+        "language_links": switch,
+        "title": i18n.t("home", lang),
+        "t": lambda key: i18n.t(key, lang),
+        "root": root,
+    }
+
+
+@bp.route("/")
+def home() -> Response:
+    neg.choose((formats.HTML,), request.headers.get("Accept"))
+    config: Config = current_app.config["PUBLISHER"]
+    lang, links = i18n.language(), linker()
+    key = (g.live.release.id, "home", lang, links)
+    body = memo(key, lambda: _home(config, lang, links).encode())
+    return neg.respond(body, formats.HTML, etag=release_etag("home", lang, links.lang_query),
+                       last_modified=last_modified(), vary_language=True)
+
+
+def _home(config: Config, lang: str, links) -> str:
+    ib = config.base_iri + "def/"
+    store = g.live.store
+    partners = store.listing("partners")
+    partners.add_labels(store.labels({goal_iri(n) for n in SDG_GOALS}))
+    events = store.listing("events")
+    office_iri = store.office()
+    office = store.describe(office_iri) if office_iri else None
+    office_page = PageBuilder(Context(config.base_iri), links, lang).page(office) if office else None
+    return render_template(
+        "home.html", title=i18n.t("home", lang), office=office_page, overview=overview(partners, ib, links, lang),
+        partners=[(links.href(i.iri), partners.label_literal(i.iri, lang)) for i in partners.items[:HOME_LIST_LIMIT]],
+        partner_total=len(partners.items),
+        events=[(links.href(i.iri), events.label_literal(i.iri, lang)) for i in events.items[:HOME_LIST_LIMIT]],
+        event_total=len(events.items), links=links,
+    )
+
+
+@bp.route("/" + urls.SEARCH)
+def search_page() -> Response:
+    neg.choose((formats.HTML,), request.headers.get("Accept"))
+    text = request.args.get("q", "").strip()
+    lang = i18n.language()
+    if len(text) > MAX_QUERY_CHARS:
+        abort(400, description=("Der Suchtext ist zu lang (höchstens %d Zeichen)." if lang == "de"
+                                else "The search text is too long (at most %d characters).") % MAX_QUERY_CHARS)
+    links = linker()
+    results = [(links.href(iri), literal) for iri, literal in g.live.store.search(text)] if text else []
+    body = render_template("search.html", title=i18n.t("search", lang), q=text, results=results).encode()
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return neg.respond(body, formats.HTML, etag=release_etag("search", lang, links.lang_query, digest),
+                       last_modified=last_modified(), vary_language=True)
+
+

@@ -1,0 +1,144 @@
+"""Dereferenceable resources and the lists: every IRI below the base IRI, the SDGs, and /partners etc.
+
+URI scheme: a thing's IRI (``/id/organization/adfc``) answers ``200`` with the representation the
+client negotiated and ``Content-Location`` naming the document (``/id/organization/adfc.ttl``); the
+extension URLs (``.ttl .jsonld .nt .rdf .html``) are those documents and always give their format.
+The request path maps to the canonical IRI through the URL map (``publisher.core.urls``), so the
+same release serves correctly on any host.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
+
+from publisher import __version__
+from publisher.core import formats
+from publisher.core.config import Config
+from publisher.core.describe import Description
+from publisher.core.jsonld import Context
+from publisher.core.listing import COLUMNS, KINDS
+from publisher.core.urls import Urls, split_extension
+from publisher.serve.render.rdf import serialize
+from publisher.serve.render.views import PageBuilder
+from publisher.serve.web import i18n
+from publisher.serve.web import negotiation as neg
+from publisher.serve.web.cache import memo
+
+bp = Blueprint("linked_data", __name__)
+
+LIST_FORMATS: tuple[formats.Format, ...] = (formats.JSONLD, formats.CSV, formats.HTML)
+
+
+def release_etag(*parts: str) -> str:
+    """An entity tag from the release content and what selects the variant (format, language …)."""
+    content = g.live.release.content_hash.split(":", 1)[-1][:20]
+    return "-".join((content, __version__, *(p for p in parts if p)))
+
+
+def last_modified() -> datetime:
+    return g.live.release.built_at
+
+
+def linker() -> Urls:
+    """The URL map for this request: the mount point, and the language when the URL chose it."""
+    config: Config = current_app.config["PUBLISHER"]
+    lang = i18n.language()
+    return Urls(config.base_iri, request.script_root, f"?lang={lang}" if i18n.explicit() else "")
+
+
+def alternates(links: Urls, stem: str, fmt: formats.Format,
+               offers: tuple[formats.Format, ...] = formats.RESOURCE_FORMATS) -> list[tuple[str, formats.Format]]:
+    """The other documents of ``stem`` (for ``Link: rel=alternate``)."""
+    return [(links.document(stem, f), f) for f in offers if f is not fmt]
+
+
+@bp.route("/<path:path>")
+def resource(path: str) -> Response:
+    config: Config = current_app.config["PUBLISHER"]
+    stem, by_ext = split_extension(path, formats.RESOURCE_FORMATS)
+    fmt = by_ext or neg.choose(formats.RESOURCE_FORMATS, request.headers.get("Accept"), default=formats.TURTLE)
+    links = linker()
+    iri = links.iri_for(stem)
+    lang = i18n.language() if fmt is formats.HTML else ""
+    page_links = links if fmt is formats.HTML else None
+    key = (g.live.release.id, iri, fmt.name, lang, page_links)
+    body = memo(key, lambda: render(iri, fmt, config, lang, page_links))
+    if body is None:
+        abort(404, description=_not_found(iri, lang or i18n.language()))
+    return neg.respond(
+        body, fmt, etag=release_etag(fmt.name, lang, page_links.lang_query if page_links else ""),
+        last_modified=last_modified(), alternates=alternates(links, stem, fmt),
+        content_location=links.document(stem, fmt) if by_ext is None else None,
+        vary_language=fmt is formats.HTML,
+    )
+
+
+def render(iri: str, fmt: formats.Format, config: Config, lang: str, links: Urls | None) -> bytes | None:
+    """One representation of one resource, or None when the release does not describe it."""
+    description = g.live.store.describe(iri)
+    if description is None:
+        return None
+    return render_description(description, fmt, config, lang, links)
+
+
+def render_description(d: Description, fmt: formats.Format, config: Config, lang: str,
+                       links: Urls | None) -> bytes:
+    if fmt is not formats.HTML:
+        return serialize(d, fmt, config.base_iri)
+    assert links is not None
+    g.page_path = links.path_of(d.iri)
+    page = PageBuilder(Context(config.base_iri), links, lang).page(d)
+    stem = (links.path_of(d.iri) or "/").lstrip("/")
+    return render_template("resource.html", page=page, title=page.title,
+                           formats=[(links.document(stem, f), f) for f in formats.RDF_FORMATS],
+                           links=links).encode()
+
+
+def _not_found(iri: str, lang: str) -> str:
+    return ("Zu dieser Adresse gibt es keine Beschreibung: " if lang == "de"
+            else "There is no description for this address: ") + iri
+
+
+# -- lists -----------------------------------------------------------------------------------------------
+
+@bp.route("/<any(partners, events, alignments):kind>")
+@bp.route("/<any(partners, events, alignments):kind>.<ext>")
+def listing(kind: str, ext: str | None = None) -> Response:
+    by_ext = formats.by_extension(LIST_FORMATS, ext) if ext else None
+    if ext and by_ext is None:
+        abort(404)
+    fmt = by_ext or neg.choose(LIST_FORMATS, request.headers.get("Accept"), default=formats.JSONLD)
+    lang = i18n.language() if fmt is formats.HTML else ""
+    layout = g.live.release.layout
+    links = linker()
+    if fmt is formats.HTML:
+        body = memo((g.live.release.id, "list", kind, lang, links), lambda: _list_page(layout, kind, links))
+    else:
+        body = memo((g.live.release.id, "list", kind, fmt.name),
+                    lambda: layout.list_file(kind, fmt.extension).read_bytes())
+    return neg.respond(
+        body, fmt, etag=release_etag("list", kind, fmt.name, lang, request.args.get("lang", "")),
+        last_modified=last_modified(), alternates=alternates(links, kind, fmt, LIST_FORMATS),
+        content_location=links.document(kind, fmt) if ext is None else None,
+        vary_language=fmt is formats.HTML,
+    )
+
+
+def read_rows(layout, kind: str) -> list[dict[str, str]]:
+    with open(layout.list_file(kind, formats.CSV.extension), encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(io.StringIO(f.read())))
+
+
+def _list_page(layout, kind: str, links: Urls) -> bytes:
+    rows = read_rows(layout, kind)
+    return render_template("list.html", kind=kind, columns=COLUMNS[kind], rows=rows, links=links,
+                           title=i18n.t(kind, i18n.language()),
+                           formats=[(links.document(kind, f), f) for f in LIST_FORMATS
+                                    if f is not formats.HTML]).encode()
+
+
+__all__ = ["KINDS", "bp", "linker", "release_etag", "last_modified", "render_description"]
