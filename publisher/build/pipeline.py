@@ -28,20 +28,12 @@ from publisher.build.catalog.step import catalog_step
 from publisher.build.derive import derive_shortcuts
 from publisher.build.dumps import write_dumps
 from publisher.build.sources import Sources, load_sources
-from publisher.build.validation import Report, shapes_graph, validate
+from publisher.build.validation import BuildRefused, Report, shapes_graph, validate
 from publisher.core.config import Config
 from publisher.core.namespaces import ProjectNamespaces
 from publisher.core.release import Layout, Release, current_link, current_release, releases_dir
 
 KEEP_RELEASES = 3
-
-
-class BuildRefused(Exception):
-    """The data does not conform; the report says why. Nothing was published."""
-
-    def __init__(self, report: Report) -> None:
-        self.report = report
-        super().__init__(f"{len(report.violations)} SHACL violation(s); nothing was published")
 
 
 @dataclass

@@ -129,3 +129,11 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(f)
     return out
+
+
+class BuildRefused(Exception):
+    """The data does not conform; the report says why. Nothing was published."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        super().__init__(f"{len(report.violations)} SHACL violation(s); nothing was published")

@@ -25,7 +25,7 @@ from publisher.build.catalog.datasets import NETWORK, PARTS, FileFacts, temporal
 from publisher.build.catalog.graph import CatalogIris, DatasetEntry, Distribution, build_graph
 from publisher.build.dumps import PARTNERS_CSV as PARTNERS_CSV_FILE
 from publisher.build.sources import load_graph
-from publisher.build.validation import Report, shapes_graph, validate
+from publisher.build.validation import BuildRefused, Report, shapes_graph, validate
 from publisher.core import formats
 from publisher.core.config import Config
 from publisher.core.release import Layout, read_dumps_index
@@ -100,8 +100,6 @@ def catalog_step(ctx: BuildContext) -> None:
 
     report = check(graph, config)
     if not report.conforms:
-        from publisher.build.pipeline import BuildRefused  # here: the pipeline imports this module
-
         raise BuildRefused(report)
 
     write_graph(graph, layout.catalog_graph)
