@@ -90,11 +90,17 @@ def test_four_quadrangle_dimensions_and_twelve_tasks(store: EmbeddedStore) -> No
     assert count(store, f"{office} ib:task ?x . ?x skos:inScheme <{TEST_BASE_IRI}def/task>") == 12
 
 
-def test_the_festival_with_its_date(store: EmbeddedStore) -> None:
+def test_the_tent_village_dated_as_the_seed_dates_it(store: EmbeddedStore) -> None:
+    """The seed dates the tent village ("präsentierten sich am 07. Mai 2023"), not the whole festival."""
     rows = store.select(PREFIXES + f"""
-        SELECT ?date WHERE {{ ?f a schema:Festival ; schema:name "DORTBUNT.city 2023"@de ;
-                                 schema:startDate ?date ; schema:subEvent {ZELTDORF} }}""")
+        SELECT ?date WHERE {{ {ZELTDORF} schema:startDate ?date ; schema:superEvent ?f ; dcterms:source ?src .
+                              ?f a schema:Festival ; schema:name "DORTBUNT.city 2023"@de ; schema:subEvent {ZELTDORF} .
+                              FILTER(?src = <{TEST_BASE_IRI}source/seed>) }}""")
     assert [r["date"].value for r in rows] == ["2023-05-07"]
+    festival = "?f a schema:Festival ; schema:name \"DORTBUNT.city 2023\"@de"
+    assert count(store, f"{festival} ; schema:startDate ?d", "d") == 0, "the seed gives no date for the festival"
+    assert count(store, f"?x dcterms:source <{TEST_BASE_IRI}source/project-brief>") == 0
+    assert count(store, f"<{TEST_BASE_IRI}source/project-brief> ?p ?o", "p") == 0, "an invented source document"
 
 
 def test_every_triple_remembers_its_source_file(store: EmbeddedStore) -> None:
