@@ -159,7 +159,7 @@ def import_graphs(sheets: dict[str, Rows], mapping: Mapping, iris: Iris, externa
     for p in parsed:
         table, graph = p.table, graphs[p.table.file]
         for number, record in p.rows:
-            def resolve(column: Column, slug: str, number: int = number) -> URIRef | None:
+            def resolve(column: Column, slug: str, number: int = number, table: Table = table) -> URIRef | None:
                 for name in column.refers_to:
                     iri = iris.subject(mapping.table(name), slug)
                     if slug in keys.get(name, ()) or iri in external:
@@ -454,7 +454,7 @@ def to_turtle(graph: Graph, iris: Iris, sheets: list[str]) -> str:
         preds = sorted({p for p in graph.predicates(s)}, key=lambda p: (p != RDF.type, _term(p, iris)))
         parts = []
         for p in preds:
-            objs = sorted((_term(o, iris) for o in graph.objects(s, p)))
+            objs = sorted(_term(o, iris) for o in graph.objects(s, p))
             name = "a" if p == RDF.type else _term(p, iris)
             line = f"    {name} " + " , ".join(objs)
             if len(line) > 118 and len(objs) > 1:
