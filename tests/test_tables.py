@@ -376,3 +376,17 @@ def test_a_broken_catalogue_text_file_is_named_and_nothing_is_published(project_
     code, out = run(project_copy, "build")
     assert code == 1 and expected in out and "Traceback" not in out, out
     assert "Nothing was published" in out
+
+
+def test_mapping_is_valid_csvw_metadata(tmp_path: Path) -> None:
+    """The mapping stays W3C CSVW metadata: the ``csvw`` library reads it (it checks, e.g., column order)."""
+    csvw = pytest.importorskip("csvw")
+    from publisher.tables.mapping import MAPPING_FILE
+
+    shutil.copy(MAPPING_FILE, tmp_path / "m.json")
+    group = csvw.TableGroup.from_file(tmp_path / "m.json")
+    ours = load_mapping()
+    assert [str(t.url) for t in group.tables] == [t.csv_name for t in ours.tables]
+    for theirs, table in zip(group.tables, ours.tables, strict=True):
+        assert [c.name for c in theirs.tableSchema.columns] == [c.name for c in table.columns]
+        assert str(theirs.tableSchema.aboutUrl) == table.about_url
