@@ -276,6 +276,15 @@ def test_unknown_drop_down_value_and_missing_sheet(exported: Path, project_copy:
     assert "Projekte: Tabellenblatt fehlt (erwartet: „Projekte“) / Projects: sheet missing" in out
 
 
+def test_shape_violation_names_the_row_it_came_from(exported: Path, project_copy: Path) -> None:
+    """A mistake only the shapes see (here: a slug with a double hyphen) still names sheet and row."""
+    row = append(exported, "Partner", {"Kürzel": "neu--verein", "Art": "Verein/Verband", "Name": "Neuer Verein e.V.",
+                                       "Quelle": "seed"})
+    out = failing_import(project_copy, exported)
+    assert f"Partner, Zeile {row}: Ungültiger Slug" in out
+    assert f"Partners, row {row}: Invalid slug" in out
+
+
 def test_not_a_workbook(project_copy: Path) -> None:
     bad = project_copy / "kaputt.xlsx"
     bad.write_text("not a zip")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from publisher.core.config import Config
 from publisher.tables.convert import (
+    Origins,
     Problem,
     TablesError,
     describe_changes,
@@ -23,6 +24,7 @@ from publisher.tables.convert import (
     owned_graphs,
     relpath,
     sdg_iris,
+    shape_problems,
     to_turtle,
 )
 from publisher.tables.mapping import Iris, load_mapping
@@ -79,13 +81,18 @@ def import_workbook(config: Config, source: Path, dry_run: bool = False) -> Impo
     sheets = read_workbook(source, mapping)
     current = owned_graphs(config, mapping)
     external, sdg = known_subjects(config, mapping), sdg_iris(config)
-    new = import_graphs(sheets, mapping, iris, external, sdg)
+    origins: Origins = {}
+    new = import_graphs(sheets, mapping, iris, external, sdg, origins)
     lost = lost_statements(current, mapping, iris, external, sdg)
     if lost:
         raise _lost_problems(config, lost, "Import", "import")
     changes = describe_changes(export_rows(current, mapping, iris), export_rows(new, mapping, iris), mapping)
     changed = [name for name in mapping.files if set(new[name]) != set(current[name])]
     result = ImportResult(changes, [relpath(config, name) for name in changed])
+    if changed:
+        problems = shape_problems(config, new, origins, iris)
+        if problems:
+            raise TablesError(problems)
     if dry_run or not changed:
         return result
     for name in changed:

@@ -147,9 +147,18 @@ class _Parsed:
     rows: list[tuple[int, dict[str, list[str | dt.date]]]]  # row number, column name -> values
 
 
+#: Where a statement came from: (subject, property) or (subject, None) → (table, row, column or None).
+Origins = dict[tuple[URIRef, URIRef | None], tuple[Table, int, Column | None]]
+
+
 def import_graphs(sheets: dict[str, Rows], mapping: Mapping, iris: Iris, external: set[URIRef],
-                  known_sdg: set[URIRef]) -> dict[str, Graph]:
-    """Check every cell and build one graph per data file; raise ``TablesError`` with all problems."""
+                  known_sdg: set[URIRef], origins: Origins | None = None) -> dict[str, Graph]:
+    """Check every cell and build one graph per data file; raise ``TablesError`` with all problems.
+
+    ``origins``, if given, is filled with the row and column each statement came from, so that a shape
+    violation found later can name the cell.
+    """
+    origins = {} if origins is None else origins
     problems: list[Problem] = []
     parsed = [_parse_table(t, sheets, iris, known_sdg, problems) for t in mapping.tables]
     keys = {p.table.name: {r[p.table.subject_column.name][0] for _, r in p.rows
@@ -178,6 +187,7 @@ def import_graphs(sheets: dict[str, Rows], mapping: Mapping, iris: Iris, externa
             subject = iris.subject(table, key) if table.own_subjects else resolve(key_col, key)
             if subject is None:
                 continue
+            origins.setdefault((subject, None), (table, number, None))
             for column in table.columns:
                 if column.virtual:
                     graph.add((subject, iris.iri(column.property or ""), iris.iri(column.value_url or "")))
@@ -185,6 +195,7 @@ def import_graphs(sheets: dict[str, Rows], mapping: Mapping, iris: Iris, externa
                 if column.key or not column.property:
                     continue
                 prop = iris.iri(column.property)
+                origins.setdefault((subject, prop), (table, number, column))  # also for an empty cell
                 for value in record.get(column.name, []):
                     if column.refers_to:
                         obj = resolve(column, str(value))
@@ -197,8 +208,10 @@ def import_graphs(sheets: dict[str, Rows], mapping: Mapping, iris: Iris, externa
                     else:
                         obj = Literal(str(value), lang=column.lang)
                     graph.add((subject, prop, obj))
+                    origins.setdefault((subject, prop), (table, number, column))
                     if column.inverse and isinstance(obj, URIRef):
                         graph.add((obj, iris.iri(column.inverse), subject))
+                        origins.setdefault((obj, iris.iri(column.inverse)), (table, number, column))
     if problems:
         raise TablesError(problems)
     return graphs
@@ -501,5 +514,45 @@ def relpath(config: Config, name: str) -> str:
     return str(Path(config.data_dir.name) / name)
 
 
-__all__ = ["HEADER_ROWS", "Problem", "TablesError", "describe_changes", "export_rows", "import_graphs",
+__all__ = ["HEADER_ROWS", "Origins", "Problem", "TablesError", "describe_changes", "export_rows", "import_graphs",
            "known_subjects", "lost_statements", "owned_graphs", "sdg_iris", "to_turtle"]
+
+
+def shape_problems(config: Config, graphs: dict[str, Graph], origins: Origins, iris: Iris) -> list[Problem]:
+    """Validate the data as it would be after the import, and name the cell of each violation.
+
+    The new files are written to a scratch copy of the project and checked with the project's shapes,
+    as ``publisher validate`` would; violations of resources that come from no row are left to it.
+    """
+    import shutil
+    import tempfile
+    from dataclasses import replace
+
+    from pyshacl import validate as shacl_validate
+
+    from publisher.build.pipeline import load_and_derive
+    from publisher.build.validation import shapes_graph
+    from publisher.core.namespaces import SH
+
+    with tempfile.TemporaryDirectory(prefix="publisher-tables-") as tmp:
+        root = Path(tmp)
+        for folder in (config.ontology_dir, config.data_dir, config.shapes_dir):
+            if folder.is_dir():
+                shutil.copytree(folder, root / folder.name)
+        scratch = replace(config, root=root)
+        for name, graph in graphs.items():
+            (scratch.data_dir / name).write_text(to_turtle(graph, iris, []), encoding="utf-8")
+        _, _, union = load_and_derive(scratch)
+        conforms, results, _ = shacl_validate(union, shacl_graph=shapes_graph(scratch), inference="none",
+                                              advanced=True, allow_warnings=True)
+    problems = []
+    for result in results.subjects(SH.resultSeverity, SH.Violation):
+        focus, path = results.value(result, SH.focusNode), results.value(result, SH.resultPath)
+        origin = origins.get((focus, path)) or origins.get((focus, None))
+        if origin is None:
+            continue
+        table, row, column = origin
+        messages = {m.language or "": str(m) for m in results.objects(result, SH.resultMessage)}
+        fallback = next(iter(messages.values()), "Bedingung verletzt / constraint violated")
+        problems.append(_problem(table, row, column, messages.get("de", fallback), messages.get("en", fallback)))
+    return problems
