@@ -21,7 +21,7 @@ from rdflib import Graph, Literal, URIRef
 from publisher.cli import main
 from publisher.core.config import Config
 from publisher.core.namespaces import SCHEMA, ProjectNamespaces
-from publisher.tables.mapping import load_mapping
+from publisher.tables.mapping import DATA_PREFIXES, Iris, load_mapping
 from tests.conftest import TEST_BASE_IRI
 
 ADFC = TEST_BASE_IRI + "id/organization/adfc"
@@ -166,11 +166,11 @@ def test_written_files_have_the_fixed_prefix_header_and_do_not_depend_on_row_ord
     assert run(project_copy, "tables", "import", str(exported))[0] == 0
     first = (project_copy / "data/organizations.ttl").read_bytes()
     text = first.decode()
-    prefixes = ProjectNamespaces(TEST_BASE_IRI).prefixes()
-    for prefix, ns in prefixes.items():
-        relative = ns[len(TEST_BASE_IRI):] if ns.startswith(TEST_BASE_IRI) else ns
-        assert f"@prefix {prefix + ':':<8} <{relative}> ." in text
-    assert TEST_BASE_IRI not in text, "relative IRIs: the files work under any base IRI"
+    header = [line for line in text.splitlines() if line.startswith("@prefix")]
+    assert header == [f"@prefix {p + ':':<10} <{ns}> ." for p, ns in DATA_PREFIXES]
+    assert text.startswith("# The 30 participants"), "the file's own comments are kept"
+    body = text.split("@prefix source:", 1)[1]
+    assert TEST_BASE_IRI not in text and "<id/" not in body, "relative IRIs, always by prefix (org:…, source:…)"
     # the office sorts the sheet by name, descending: the file stays byte for byte the same
     wb = load_workbook(exported)
     ws = wb["Partner"]
@@ -314,6 +314,19 @@ def test_import_refuses_to_delete_statements_the_sheets_cannot_hold(exported: Pa
                       '"https://example.test/zeltdorf" .\n')
     out = failing_import(project_copy, exported)
     assert "data/events.ttl: diese Aussage passt in kein Tabellenblatt und ginge beim Import verloren" in out
+
+
+def test_data_prefixes_agree_with_the_project_namespaces() -> None:
+    """The files' prefix header and the prefixes offered elsewhere (SPARQL editor, Turtle output) agree."""
+    offered = ProjectNamespaces(TEST_BASE_IRI).prefixes()
+    ours = Iris(TEST_BASE_IRI).prefixes
+    shared = ours.keys() & offered.keys()
+    assert {"org", "event", "al", "ib", "quad", "review", "sdg", "schema", "dcterms", "prov"} <= shared
+    assert all(ours[p] == offered[p] for p in shared)
+    office = (Path(__file__).parent.parent / "data/office.ttl").read_text(encoding="utf-8")
+    if "@prefix source:" in office:  # once the data files share one header, ours is exactly that one
+        assert [line for line in office.splitlines() if line.startswith("@prefix")] == \
+            [f"@prefix {p + ':':<10} <{ns}> ." for p, ns in DATA_PREFIXES]
 
 
 def test_mapping_is_one_declared_file() -> None:

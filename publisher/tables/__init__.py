@@ -97,10 +97,22 @@ def import_workbook(config: Config, source: Path, dry_run: bool = False) -> Impo
         return result
     for name in changed:
         sheet_names = [t.sheet_de for t in mapping.tables if t.file == name]
-        text = to_turtle(new[name], iris, sheet_names)
         path = config.data_dir / name
+        text = to_turtle(new[name], iris, sheet_names, _leading_comments(path))
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)  # each file whole or not at all
     result.written = True
     return result
+
+
+def _leading_comments(path: Path) -> list[str]:
+    """The comment lines at the top of a data file (what it says about its sources), to keep them."""
+    if not path.is_file():
+        return []
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line)
+    return lines

@@ -450,18 +450,23 @@ def _title(table: Table, record: Record) -> str:
 # ---------------------------------------------------------------- Turtle with a fixed header
 
 
-def to_turtle(graph: Graph, iris: Iris, sheets: list[str]) -> str:
-    """Turtle with the project's fixed prefixes, subjects sorted by IRI: the same data, the same bytes."""
-    prefixes = {p: ns[len(iris.base):] if ns.startswith(iris.base) else ns for p, ns in iris.prefixes.items()}
-    names = ", ".join(sheets)
-    out = [
-        f"# Geschrieben von „publisher tables import“ aus den Tabellenblättern {names}.",
-        "# Änderungen am besten in der Tabelle machen (publisher tables export / import), siehe",
-        "# docs/anleitung-tabellen.md. Written by `publisher tables import` from the sheets above; the prefixes",
-        "# below are always the same (publisher/core/namespaces.py) and subjects are sorted, so diffs stay small.",
-    ]
-    width = max(len(p) for p in prefixes) + 1
-    out += [f"@prefix {(p + ':').ljust(width)} <{ns}> ." for p, ns in prefixes.items()]
+def to_turtle(graph: Graph, iris: Iris, sheets: list[str], comments: list[str] | None = None) -> str:
+    """Turtle with the data files' one prefix header, subjects sorted by IRI: same data, same bytes.
+
+    ``comments`` (the existing file's leading comment lines) are kept, so an import does not drop what
+    the file says about its sources.
+    """
+    from publisher.tables.mapping import DATA_PREFIXES
+
+    out = list(comments or [])
+    if not any("publisher tables import" in line for line in out):
+        out += [
+            f"# Geschrieben von „publisher tables import“ aus den Tabellenblättern {', '.join(sheets)}; siehe",
+            "# docs/anleitung-tabellen.md. Written by `publisher tables import` from the sheets named above;",
+            "# the prefix header is always the same and subjects are sorted, so that diffs stay small.",
+        ]
+    width = max(len(p) for p, _ in DATA_PREFIXES) + 1
+    out += [f"@prefix {(p + ':').ljust(width)} <{ns}> ." for p, ns in DATA_PREFIXES]
     for s in sorted({s for s in graph.subjects() if isinstance(s, URIRef)}, key=str):
         out.append("")
         preds = sorted({p for p in graph.predicates(s)}, key=lambda p: (p != RDF.type, _term(p, iris)))

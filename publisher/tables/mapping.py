@@ -19,8 +19,6 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from publisher.core.namespaces import ProjectNamespaces
-
 MAPPING_FILE = Path(__file__).with_name("mapping.json")
 _TEMPLATE = re.compile(r"^(?P<prefix>[^{}]*)\{(?P<var>[a-z_]+)\}$")
 
@@ -132,12 +130,41 @@ def load_mapping(path: Path = MAPPING_FILE) -> Mapping:
     return mapping
 
 
+#: The one prefix header of every data file (relative namespaces resolve against the base IRI), in
+#: this order; where a prefix is also in ``ProjectNamespaces.prefixes()`` it names the same namespace
+#: (a test checks), so Turtle read in the SPARQL editor and in data/ spells IRIs alike.
+DATA_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+    ("schema", "http://schema.org/"),
+    ("dcterms", "http://purl.org/dc/terms/"),
+    ("prov", "http://www.w3.org/ns/prov#"),
+    ("foaf", "http://xmlns.com/foaf/0.1/"),
+    ("skos", "http://www.w3.org/2004/02/skos/core#"),
+    ("sdg", "http://metadata.un.org/sdg/"),
+    ("ib", "def/"),
+    ("review", "def/review-status/"),
+    ("quad", "def/quadrangle/"),
+    ("task", "def/task/"),
+    ("field", "def/field/"),
+    ("org", "id/organization/"),
+    ("project", "id/project/"),
+    ("event", "id/event/"),
+    ("place", "id/place/"),
+    ("person", "id/person/"),
+    ("agent", "id/agent/"),
+    ("quotation", "id/quotation/"),
+    ("al", "id/alignment/"),
+    ("source", "source/"),
+)
+
+
 class Iris:
     """Expands the mapping's prefixed names and relative paths against one base IRI, and back."""
 
     def __init__(self, base_iri: str) -> None:
         self.base = base_iri
-        self.prefixes = ProjectNamespaces(base_iri).prefixes()
+        self.prefixes = {p: ns if ":" in ns else base_iri + ns for p, ns in DATA_PREFIXES}
 
     def iri(self, text: str) -> URIRef:
         head, sep, tail = text.partition(":")
