@@ -20,7 +20,7 @@ from rdflib.namespace import RDF, XSD
 from publisher.build.sources import SourceError, load_file, source_paths
 from publisher.core.config import Config
 from publisher.core.namespaces import SDG
-from publisher.tables.mapping import Column, Iris, Mapping, Table
+from publisher.tables.mapping import Column, Iris, Mapping, Table, load_mapping
 from publisher.tables.sheets import HEADER_ROWS, Formula, Rows, Value
 
 Record = dict[str, str | dt.date]
@@ -467,19 +467,36 @@ def to_turtle(graph: Graph, iris: Iris, sheets: list[str], comments: list[str] |
         ]
     width = max(len(p) for p, _ in DATA_PREFIXES) + 1
     out += [f"@prefix {(p + ':').ljust(width)} <{ns}> ." for p, ns in DATA_PREFIXES]
+    # properties in the order of the sheet's columns (type first, source last), the rest by name
+    order: dict[URIRef, int] = {RDF.type: 0}
+    for table in load_mapping().tables:
+        for column in table.columns:
+            if column.property and not column.virtual:
+                order.setdefault(iris.iri(column.property), len(order))
+    order[iris.iri("dcterms:source")] = len(order) + 1000
     for s in sorted({s for s in graph.subjects() if isinstance(s, URIRef)}, key=str):
         out.append("")
-        preds = sorted({p for p in graph.predicates(s)}, key=lambda p: (p != RDF.type, _term(p, iris)))
+        preds = sorted(set(graph.predicates(s)), key=lambda p: (order.get(p, len(order)), _term(p, iris)))
         parts = []
         for p in preds:
-            objs = sorted(_term(o, iris) for o in graph.objects(s, p))
+            objs = [_term(o, iris) for o in sorted(graph.objects(s, p), key=_object_order)]
             name = "a" if p == RDF.type else _term(p, iris)
             line = f"    {name} " + " , ".join(objs)
             if len(line) > 118 and len(objs) > 1:
                 line = f"    {name}\n        " + " ,\n        ".join(objs)
             parts.append(line)
-        out.append(_term(s, iris) + "\n" + " ;\n".join(parts) + " .")
+        if preds and preds[0] == RDF.type:  # "org:adfc a schema:NGO ;" on one line, as people write it
+            parts[0] = _term(s, iris) + " " + parts[0].strip()
+            out.append(" ;\n".join(parts) + " .")
+        else:
+            out.append(_term(s, iris) + "\n" + " ;\n".join(parts) + " .")
     return "\n".join(out) + "\n"
+
+
+def _object_order(node: object) -> tuple:
+    """German before English (the office's main language first), then by text."""
+    lang = getattr(node, "language", None) or ""
+    return ({"de": 0, "en": 1}.get(lang, 2), lang, str(node))
 
 
 _LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")
