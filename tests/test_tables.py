@@ -160,6 +160,25 @@ def test_edit_a_name_and_add_a_partner_shows_on_the_served_site(exported: Path, 
     assert code == 0 and "Keine Änderung / no change" in out
 
 
+def test_confirming_an_alignment_and_removing_a_participation_are_reported_in_words(exported: Path,
+                                                                                      project_copy: Path) -> None:
+    wb = load_workbook(exported)
+    alignments, participations = wb["Zuordnungen"], wb["Teilnahmen"]
+    alignments.cell(row_of(alignments, "adfc--sdg-13"), header(alignments)["Prüfstatus"]).value = "bestätigt"
+    gone = next(r for r in range(3, participations.max_row + 1) if participations.cell(r, 2).value == "attac")
+    participations.delete_rows(gone)
+    wb.save(exported)
+    code, out = run(project_copy, "tables", "import", str(exported))
+    assert code == 0, out
+    assert "Zuordnungen: „adfc--sdg-13“, Prüfstatus: „vorgeschlagen“ → „bestätigt“ / Alignments: “adfc--sdg-13”, " \
+           "review status: “vorgeschlagen” → “bestätigt”" in out
+    assert "Teilnahmen: entfernt „zeltdorf-2023 → attac“ / Participations: removed “zeltdorf-2023 → attac”" in out
+    g = Graph().parse(project_copy / "data/alignments.ttl", publicID=TEST_BASE_IRI)
+    assert (URIRef(TEST_BASE_IRI + "id/alignment/adfc--sdg-13"), URIRef(TEST_BASE_IRI + "def/reviewStatus"),
+            URIRef(TEST_BASE_IRI + "def/review-status/confirmed")) in g
+    assert run(project_copy, "validate")[0] == 0
+
+
 def test_written_files_have_the_fixed_prefix_header_and_do_not_depend_on_row_order(exported: Path,
                                                                                     project_copy: Path) -> None:
     put(exported, "Partner", 3, "Hinweis", "Ein Hinweis")
