@@ -1,9 +1,9 @@
 """Spreadsheets as the office's tool: export the data to a workbook, import the edited workbook back.
 
 A data-in step like ``publisher.build.sources``: it reads and writes ``data/*.ttl`` and nothing else.
-The mapping between columns and RDF is declared once, in ``mapping.json`` (CSVW metadata); see
-``mapping.py`` for why a small interpreter reads it rather than a general CSVW or RML engine. The
-serve side never imports this package.
+The mapping between columns and RDF is declared once, in ``mapping.json`` (CSVW metadata), and read
+in both directions by ``mapping.py`` and ``convert.py``; the README says why no general CSVW or RML
+engine does it. The serve side never imports this package.
 """
 
 from __future__ import annotations
