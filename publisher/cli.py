@@ -1,4 +1,4 @@
-"""The command line: ``publisher validate | build | serve | push``.
+"""The command line: ``publisher validate | build | serve | push | tables export | tables import``.
 
 Errors in the data end in a message that names the file (and line), the resource and the property,
 and a non-zero exit; never a traceback.
@@ -135,6 +135,67 @@ def push(config: Config, graph_store: str, query_endpoint: str, user: str | None
         sys.exit(1)
     click.echo(f"Pushed release {release.id}: {len(report.graphs)} graphs, {sum(report.graphs.values())} triples"
                + (f"; deleted {len(report.deleted)} stale graph(s)" if report.deleted else ""))
+
+
+@main.group()
+def tables() -> None:
+    """Spreadsheets for the office: export the data to a workbook, import the edited workbook back.
+
+    Tabellen für das Büro: Daten als Arbeitsmappe ausgeben und die bearbeitete Mappe wieder einlesen
+    (siehe docs/anleitung-tabellen.md).
+    """
+
+
+@tables.command("export")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.pass_obj
+def tables_export(config: Config, target: Path) -> None:
+    """Write partners, events, participations and alignments to TARGET (.xlsx, .ods, or a folder of .csv)."""
+    from publisher.tables import TablesError, WorkbookError, export_workbook
+
+    try:
+        counts = export_workbook(config, target)
+    except (TablesError, WorkbookError) as exc:
+        _fail_tables(exc)
+    except SourceError as exc:
+        _fail_source(exc, "text")
+    click.echo(f"Geschrieben / written: {target}")
+    for sheet, n in counts.items():
+        click.echo(f"  {sheet}: {n} Zeilen / rows")
+
+
+@tables.command("import")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only show what would change; write nothing.")
+@click.pass_obj
+def tables_import(config: Config, source: Path, dry_run: bool) -> None:
+    """Read SOURCE (.xlsx, .ods, or a folder of .csv), show the changes and write data/*.ttl."""
+    from publisher.tables import TablesError, WorkbookError, import_workbook
+
+    try:
+        result = import_workbook(config, source, dry_run=dry_run)
+    except (TablesError, WorkbookError) as exc:
+        _fail_tables(exc)
+    except SourceError as exc:
+        _fail_source(exc, "text")
+    if not result.files:
+        click.echo("Keine Änderung / no change: data/ bleibt, wie es ist / data/ stays as it is.")
+        return
+    for line in result.changes:
+        click.echo(f"  {line}")
+    files = ", ".join(result.files)
+    if dry_run:
+        click.echo(f"Probelauf: nichts geschrieben; würde ändern / dry run: nothing written; would change: {files}")
+    else:
+        click.echo(f"Geschrieben / written: {files}")
+        click.echo("Weiter / next: publisher validate, dann / then publisher build")
+
+
+def _fail_tables(exc: Exception) -> None:
+    click.echo(str(exc), err=True)
+    click.echo("Nichts wurde geschrieben; bitte die Tabelle korrigieren und erneut importieren. / "
+               "Nothing was written; please fix the workbook and import again.", err=True)
+    sys.exit(1)
 
 
 def _fail_source(exc: SourceError, output_format: str) -> None:

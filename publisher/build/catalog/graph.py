@@ -14,7 +14,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from publisher.build.catalog import vocab
-from publisher.build.catalog.datasets import NETWORK, DatasetSpec, FileFacts
+from publisher.build.catalog.datasets import DatasetSpec, FileFacts
 from publisher.build.catalog.dates import Dates
 from publisher.core import urls
 from publisher.core.config import Config
@@ -249,9 +249,10 @@ def _service(g: Graph, iris: CatalogIris, entries: list[DatasetEntry], licence: 
     g.add((s, DCTERMS.license, licence))
     g.add((s, DCTERMS.accessRights, vocab.PUBLIC.iri))
     g.add((s, DCAT.landingPage, URIRef(iris.config.base_iri)))
-    for keyword in NETWORK.keyword_literals():
+    network = entries[0].spec  # the whole graph comes first
+    for keyword in network.keyword_literals():
         g.add((s, DCAT.keyword, keyword))
-    for code in NETWORK.themes:
+    for code in network.themes:
         g.add((s, DCAT.theme, vocab.THEMES[code].iri))
     for entry in entries:
         g.add((s, DCAT.servesDataset, iris.dataset(entry.spec.slug)))
@@ -261,7 +262,7 @@ def _codes(g: Graph, entries: list[DatasetEntry], config: Config) -> None:
     """The concept triples of every code used above (and only those)."""
     used = {vocab.DORTMUND, vocab.GERMANY, vocab.MUNICIPALITY_LEVEL, vocab.PUBLIC, vocab.IRREGULAR,
             vocab.LOCAL_AUTHORITY, vocab.AVAILABLE, *vocab.LANGUAGES.values(),
-            *(vocab.THEMES[code] for code in NETWORK.themes)}
+            *(vocab.THEMES[code] for code in entries[0].spec.themes)}
     for entry in entries:
         used.update(vocab.THEMES[code] for code in entry.spec.themes)
         used.update(vocab.FILE_TYPES[dist.file_type] for dist in entry.distributions)
