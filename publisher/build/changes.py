@@ -37,9 +37,19 @@ Described = dict[str, dict[str, set[str]]]  # subject IRI -> predicate IRI -> ob
 
 
 def _read(path: Path, skip_graph: str) -> tuple[Described, dict[str, dict[str, str]]]:
-    """Subjects with their properties (blank nodes written out as their content), and names by language."""
-    quads = [q for q in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)
-             if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == skip_graph)]
+    """Subjects with their properties (blank nodes written out as their content), and names by language.
+
+    Names come from every graph (an alignment's readable name is derived); properties only from the
+    graphs not named ``skip_graph``.
+    """
+    names: dict[str, dict[str, str]] = defaultdict(dict)
+    quads = []
+    for q in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+        if isinstance(q.subject, ox.NamedNode) and q.predicate.value in NAME_PROPERTIES \
+                and isinstance(q.object, ox.Literal):
+            names[q.subject.value].setdefault(q.object.language or "", q.object.value)
+        if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == skip_graph):
+            quads.append(q)
     blanks: dict[str, list[tuple[str, ox.Term]]] = defaultdict(list)
     for q in quads:
         if isinstance(q.subject, ox.BlankNode):
@@ -54,14 +64,9 @@ def _read(path: Path, skip_graph: str) -> tuple[Described, dict[str, dict[str, s
         return str(term)
 
     described: Described = defaultdict(lambda: defaultdict(set))
-    names: dict[str, dict[str, str]] = defaultdict(dict)
     for q in quads:
-        if not isinstance(q.subject, ox.NamedNode):
-            continue
-        described[q.subject.value][q.predicate.value].add(key(q.object))
-        if q.predicate.value in NAME_PROPERTIES and isinstance(q.object, ox.Literal):
-            lang = q.object.language or ""
-            names[q.subject.value].setdefault(lang, q.object.value)
+        if isinstance(q.subject, ox.NamedNode):
+            described[q.subject.value][q.predicate.value].add(key(q.object))
     return described, names
 
 
@@ -156,7 +161,10 @@ def document(old_id: str | None, new_id: str, changes: list[dict]) -> dict:
 def write_changes(layout: Layout, build_id: str, previous: Release | None, base_iri: str) -> dict:
     """Build step of every release: ``changes.json`` against the release served before this build."""
     old = previous.dataset_path if previous is not None and previous.dataset_path.is_file() else None
-    doc = document(previous.id if old else None, build_id, compare(old, layout.dataset, base_iri))
+    changes = compare(old, layout.dataset, base_iri)
+    doc = document(previous.id if old else None, build_id, changes)
+    if old is None:  # the first release: everything is new; the count says it, a list of all would not help
+        doc["changes"] = []
     layout.changes.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return doc
 
