@@ -159,3 +159,31 @@ def test_the_web_does_not_import_the_build() -> None:
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_compare_names_events_partners_and_properties(tmp_path: Path) -> None:
+    from publisher.build.changes import compare
+
+    b, g = TEST_BASE_IRI, f"<{TEST_BASE_IRI}graph/data/events>"
+    derived = f"<{TEST_BASE_IRI}graph/derived>"
+    name = "<http://schema.org/name>"
+    old = tmp_path / "old.nq"
+    old.write_text(f'<{b}id/organization/x> {name} "X e.V."@de {g} .\n'
+                   f'<{b}id/organization/x> <http://schema.org/url> <https://x.example/> {g} .\n'
+                   f'<{b}id/organization/gone> {name} "Weg e.V."@de {g} .\n', encoding="utf-8")
+    new = tmp_path / "new.nq"
+    new.write_text(f'<{b}id/organization/x> {name} "X e.V."@de {g} .\n'
+                   f'<{b}id/organization/x> <http://schema.org/url> <https://x.example/neu> {g} .\n'
+                   f'<{b}id/organization/x> <{b}def/sdg> <http://metadata.un.org/sdg/13> {derived} .\n'
+                   f'<{b}id/event/fest-2024> {name} "Fest 2024"@de {g} .\n'
+                   f'<{b}id/event/fest-2024> {name} "Festival 2024"@en {g} .\n',
+                   encoding="utf-8")
+    changes = compare(old, new, TEST_BASE_IRI)
+    assert [c["text"]["de"] for c in changes] == [
+        "Veranstaltung hinzugefügt: Fest 2024",
+        "Partner „X e.V.“: schema:url geändert von „https://x.example/“ in „https://x.example/neu“",
+        "Partner entfernt: Weg e.V.",
+    ]
+    assert changes[0]["text"]["en"] == "Event added: Festival 2024"
+    assert changes[2]["text"]["en"] == "Partner removed: Weg e.V."
+    assert not [c for c in changes if c.get("property") == f"{b}def/sdg"], "derived triples are not changes"

@@ -196,7 +196,7 @@ def _compact(iri: str, prefixes: dict[str, str]) -> str:
     for prefix, namespace in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(namespace) and iri != namespace:
             return f"{prefix}:{iri[len(namespace):]}"
-    return f"<{iri}>"
+    return iri
 
 
 def _list(values: list[str], lang: str) -> str:
