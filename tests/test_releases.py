@@ -289,3 +289,33 @@ def test_a_server_started_on_a_damaged_release_answers_503_with_a_message(config
         assert "Traceback" not in response.text
     finally:
         stop_server(proc)
+
+
+def test_every_server_process_keeps_serving_when_current_disappears(config: Config) -> None:
+    build_changed(config, "ADFC 1")
+    last = build_changed(config, "ADFC 2")
+    proc, url = start_server(config)  # two processes; only one has answered (the start-up probe)
+    try:
+        (config.builds / "current").unlink()
+        answers = [requests.get(f"{url}/id/organization/adfc", timeout=30) for _ in range(8)]
+        assert {r.status_code for r in answers} == {200}
+        assert {r.headers["ETag"] for r in answers} == {answers[0].headers["ETag"]}
+        assert all("ADFC 2" in r.text for r in answers)
+    finally:
+        stop_server(proc)
+    assert served_name(config) is None and last.id in releases(config)
+
+
+def served_name(config: Config) -> str | None:
+    link = config.builds / "current"
+    return link.resolve().name if link.exists() else None
+
+
+def test_the_change_log_history_ends_at_the_release_served(config: Config) -> None:
+    from publisher.core.release import history
+
+    a = build_changed(config, "ADFC a")
+    b = build_changed(config, "ADFC b")
+    assert [r.id for r, _ in history(config.builds, Release.open(b.path))] == [b.id, a.id]
+    pipeline.rollback(config)
+    assert [r.id for r, _ in history(config.builds, current_release(config.builds))] == [a.id]
