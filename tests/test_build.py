@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -133,9 +135,11 @@ def own_build(project_copy: Path) -> tuple[Config, Release]:
     return config, build(config, steps=[])
 
 
-def test_same_data_gives_same_content_hash(own_build: tuple[Config, Release]) -> None:
+def test_same_data_gives_same_content_hash(own_build: tuple[Config, Release], tmp_path: Path) -> None:
+    # A second build of the same data in the same folder publishes nothing (tests/test_releases.py), so
+    # the second build goes to another builds folder: a release of its own, with the same content.
     config, first = own_build
-    second = build(config, steps=[])
+    second = build(replace(config, build_dir=tmp_path / "other-builds"), steps=[])
     assert second.id != first.id
     assert second.content_hash == first.content_hash
     assert (first.path / "dataset.nq").read_bytes() == (second.path / "dataset.nq").read_bytes()
@@ -197,9 +201,20 @@ def test_rejected_alignments_give_no_shortcut(project_copy: Path) -> None:
     assert count(store, f"?x ib:alignedResource {klima} ; ib:reviewStatus {rejected}") == 1
 
 
+def rename_adfc(config: Config, name: str) -> None:
+    """Change the data (one partner's German name), so that the next build has something to publish."""
+    organizations = config.data_dir / "organizations.ttl"
+    text = organizations.read_text(encoding="utf-8")
+    organizations.write_text(re.sub(r'schema:name "ADFC[^"]*"@de', f'schema:name "{name}"@de', text, count=1),
+                             encoding="utf-8")
+
+
 def test_old_releases_are_pruned_but_current_kept(own_build: tuple[Config, Release]) -> None:
+    # Each build changes the data: a build of unchanged data would publish nothing.
     config, _ = own_build
-    for _ in range(4):
+    config = replace(config, keep_releases=3)
+    for n in range(4):
+        rename_adfc(config, f"ADFC e.V. {n}")
         last = build(config, steps=[])
     releases = sorted(p.name for p in (config.builds / "releases").iterdir())
     assert len(releases) == 3 and last.id in releases

@@ -35,6 +35,9 @@ class Config:
     # One in-memory cache per server process (responses and rendered pages), keys and values counted.
     cache_max_bytes: int = 128 * 1024 * 1024
     catalog_page_size: int = 50
+    # How many complete releases the build keeps (newest by the time in their id), for diff and rollback;
+    # the release being served is always kept as well.
+    keep_releases: int = 10
     trust_forwarded_headers: bool = False
     # The data licence is a publishing decision the office must confirm (README, "Catalogue and harvesting").
     # Default: Datenlizenz Deutschland – Namensnennung 2.0 from the DCAT-AP.de licence list.
@@ -55,6 +58,8 @@ class Config:
             raise ValueError(
                 f"base_iri must be an http(s) IRI ending in '/', got {self.base_iri!r}"
             )
+        if self.keep_releases < 1:
+            raise ValueError(f"keep_releases must be at least 1, got {self.keep_releases}")
 
     @property
     def builds(self) -> Path:

@@ -21,6 +21,7 @@ QUERIES = "queries"
 SEARCH = "search"
 VOID = ".well-known/void"
 CATALOG = "catalog"
+CHANGES = "changes"  # the change log (Änderungsprotokoll) of the kept releases
 CATALOG_SERVICE = "catalog/service/sparql"  # the dcat:DataService of the SPARQL endpoint
 CONTEXT_VERSION = "v1"
 CONTEXT = f"context/{CONTEXT_VERSION}.jsonld"

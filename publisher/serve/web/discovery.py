@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 
 from flask import Blueprint, Response, abort, current_app, g, render_template_string, request, send_file
 
@@ -22,6 +23,7 @@ from publisher.serve.web.cache import memo
 from publisher.serve.web.resources import alternates, last_modified, linker, release_etag, render_description
 
 bp = Blueprint("discovery", __name__)
+log = logging.getLogger(__name__)
 
 SITEMAP_LIMIT = 50_000  # the sitemaps.org limit per file
 
@@ -73,6 +75,12 @@ def dump(name: str) -> Response:
     entry = files.get(name)
     if entry is None:
         abort(404)
+    problem = g.live.release.file_problem(f"{urls.DUMPS}/{name}")
+    if problem is not None:  # truncated or rewritten since the build: never serve it under the old ETag
+        log.error("release %s: dumps/%s does not match the manifest: %s", g.live.release.id, name, problem)
+        abort(503, description=f"Die Datei {name} ist beschädigt oder unvollständig; sie wird erst nach einem neuen "
+                               f"Build wieder ausgeliefert. / The file {name} is damaged or incomplete; it will be "
+                               "served again after a new build.")
     response = send_file(g.live.release.layout.dumps / name, mimetype=entry["content_type"].split(";")[0],
                          conditional=True, etag=entry["sha256"], last_modified=last_modified(),
                          download_name=name, as_attachment=name.endswith(".gz"))
