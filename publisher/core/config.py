@@ -35,6 +35,10 @@ class Config:
     # One in-memory cache per server process (responses and rendered pages), keys and values counted.
     cache_max_bytes: int = 128 * 1024 * 1024
     catalog_page_size: int = 50
+    # Items per page of the JSON-LD lists (/partners …) and the default of the JSON API (/api/v1/…).
+    list_page_size: int = 100
+    # The largest ``?size=`` the JSON API accepts (larger asks get 400).
+    api_max_page_size: int = 500
     trust_forwarded_headers: bool = False
     # The data licence is a publishing decision the office must confirm (README, "Catalogue and harvesting").
     # Default: Datenlizenz Deutschland – Namensnennung 2.0 from the DCAT-AP.de licence list.

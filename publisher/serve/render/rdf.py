@@ -14,6 +14,7 @@ from publisher.core.namespaces import ProjectNamespaces
 
 def serialize(d: Description, fmt: formats.Format, base_iri: str) -> bytes:
     """Turtle, N-Triples and RDF/XML by pyoxigraph; JSON-LD by the project's writer with the v1 context."""
+    fmt = formats.get(fmt.body_format)  # application/json is answered with the JSON-LD document
     if fmt is formats.JSONLD:
         document = resource_document(Context(base_iri), d.iri, d.triples)
         return json.dumps(document, ensure_ascii=False, indent=1).encode()

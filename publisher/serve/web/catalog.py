@@ -57,7 +57,7 @@ def _format(ext: str | None) -> formats.Format:
         if fmt is None:
             abort(404, f"Unknown format extension '.{ext}'. Use .ttl, .jsonld, .nt, .rdf or .html.")
         return fmt
-    return neg.choose(formats.RESOURCE_FORMATS, request.headers.get("Accept"), default=formats.TURTLE)
+    return neg.choose(formats.RESOURCE_OFFERS, request.headers.get("Accept"), default=formats.TURTLE)
 
 
 def _page_number() -> int:
@@ -87,7 +87,8 @@ def catalog(ext: str | None = None) -> Response:
     except paging.PageNotFound as exc:
         abort(404, str(exc))
     alternates = [(_public_url(f"catalog.{f.extension}?page={number}"), f) for f in formats.RESOURCE_FORMATS]
-    body = _html_page(page, graph, catalog_iri, number, url) if fmt is formats.HTML else paging.serialize(page, fmt)
+    body = _html_page(page, graph, catalog_iri, number, url) if fmt is formats.HTML \
+        else paging.serialize(page, formats.get(fmt.body_format))
     return _finish(Response(body, content_type=fmt.content_type), release, f"catalog-{number}-{fmt.name}",
                    alternates, negotiated=ext is None)
 
@@ -133,7 +134,7 @@ def node(rest: str) -> Response:
                                rows=paging.rows(description, subject, lang), subject=str(subject),
                                alternates=alternates)
     else:
-        body = paging.serialize(description, fmt)
+        body = paging.serialize(description, formats.get(fmt.body_format))
     return _finish(Response(body, content_type=fmt.content_type), release, f"node-{rest}-{fmt.name}",
                    alternates, negotiated=ext is None)
 
