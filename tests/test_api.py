@@ -223,3 +223,16 @@ def test_api_page_documents_in_german_and_english(client) -> None:
     assert 'lang="de"' in html and 'lang="en"' in html and "/api/openapi.json" in html
     assert "/api/v1/partners" in html
     assert not re.search(r'(src|href)="https?://(?!ld\.example\.test)', html), "no CDN"
+
+
+@pytest.mark.parametrize("path", ["/sdg/13", "/sdg/13.1"])
+def test_documents_about_foreign_iris_state_their_primary_topic(client, path: str) -> None:
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import FOAF
+
+    turtle = client.get(path, headers={"Accept": "text/turtle"}).data.decode()
+    g = Graph().parse(data=turtle, format="turtle")
+    document, topic = URIRef(TEST_BASE_IRI + path.lstrip("/")), URIRef("http://metadata.un.org" + path)
+    assert (document, FOAF.primaryTopic, topic) in g
+    own = client.get(ADFC, headers={"Accept": "text/turtle"}).data.decode()
+    assert "primaryTopic" not in own, "our own IRIs are their own documents' subjects already"

@@ -24,7 +24,7 @@ from publisher.core.listing import COLUMNS, KINDS
 from publisher.core.text import positive_int
 from publisher.core.urls import Urls, split_extension
 from publisher.serve.render.api import list_page, page_slice
-from publisher.serve.render.rdf import serialize
+from publisher.serve.render.rdf import serialize, with_document
 from publisher.serve.render.views import PageBuilder
 from publisher.serve.web import i18n
 from publisher.serve.web import negotiation as neg
@@ -84,7 +84,7 @@ def render(iri: str, fmt: formats.Format, config: Config, lang: str, links: Urls
     description = g.live.store.describe(iri)
     if description is None:
         return None
-    return render_description(description, fmt, config, lang, links)
+    return render_description(with_document(description, config.base_iri), fmt, config, lang, links)
 
 
 def render_description(d: Description, fmt: formats.Format, config: Config, lang: str,
