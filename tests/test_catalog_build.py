@@ -72,9 +72,9 @@ def test_distributions_describe_the_dumps_the_release_holds(release) -> None:
         url = URIRef(TEST_BASE_IRI + entry["path"].lstrip("/"))
         dist = catalog.value(None, URIRef(dcat + "downloadURL"), url)
         assert dist is not None, entry["file"]
-        assert int(catalog.value(dist, URIRef(dcat + "byteSize"))) == entry["byte_size"]
-        checksum = catalog.value(dist, URIRef(spdx + "checksum"))
-        assert str(catalog.value(checksum, URIRef(spdx + "checksumValue"))) == entry["sha256"]
+        assert int(float(catalog.value(dist, URIRef(dcat + "byteSize")))) == entry["byte_size"]
+        # The default profile (DCAT-AP.de 2.0) states no checksum (graph.py); 3.0's are checked in test_catalog_harvest.
+        assert catalog.value(dist, URIRef(spdx + "checksum")) is None
         compressed = catalog.value(dist, URIRef(dcat + "compressFormat"))
         assert (compressed is not None) == entry["file"].endswith(".gz"), entry["file"]
         assert str(catalog.value(dist, URIRef(dcat + "mediaType"))).endswith(entry["media_type"])
