@@ -215,7 +215,7 @@ def _dataset(g: Graph, iris: CatalogIris, entry: DatasetEntry, entries: list[Dat
     if config.catalog_contributor_id:
         g.add((d, DCATDE.contributorID, URIRef(config.catalog_contributor_id)))
     if entry.temporal:
-        period = BNode()
+        period = BNode(f"period-{spec.slug}")  # fixed labels: the same catalogue gives the same bytes
         g.add((d, DCTERMS.temporal, period))
         g.add((period, RDF.type, DCTERMS.PeriodOfTime))
         g.add((period, DCAT.startDate, Literal(entry.temporal[0], datatype=XSD.date)))
@@ -251,7 +251,7 @@ def _distribution(g: Graph, iris: CatalogIris, node: URIRef, dist: Distribution,
         g.add((node, DCAT.byteSize, Literal(f"{dist.facts.byte_size}.0", datatype=XSD.decimal)))
     else:
         g.add((node, DCAT.byteSize, Literal(dist.facts.byte_size, datatype=XSD.nonNegativeInteger)))
-        checksum = BNode()
+        checksum = BNode(f"checksum-{node.rsplit('/', 1)[-1]}")
         g.add((node, SPDX.checksum, checksum))
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, vocab.SHA256))
