@@ -89,13 +89,14 @@ def _data() -> ApiData:
     config: Config = current_app.config["PUBLISHER"]
     links = linker()
 
-    def read() -> ApiData:
+    def read() -> dict[str, list[dict]]:  # plain lists and dicts, so the cache counts their size
         store = g.live.store
         partners = store.listing("partners")
         partners.add_labels(store.labels({goal_iri(n) for n in SDG_GOALS}))
-        return api_data(partners, store.listing("events"), store.listing("alignments"), config.base_iri, links)
+        data = api_data(partners, store.listing("events"), store.listing("alignments"), config.base_iri, links)
+        return vars(data)
 
-    return memo((g.live.release.id, "api-data", links), read)
+    return ApiData(**memo((g.live.release.id, "api-data", links), read))
 
 
 def _bad(message_de: str, message_en: str) -> None:

@@ -145,13 +145,17 @@ def list_pages(kind: str, links: Urls, ext: str | None) -> tuple[bytes, list[str
     if page is None or embed not in ("", "alignments"):
         abort(400, description="Ungültige Seite oder embed-Angabe: ?page=1, 2, … und ?embed=alignments. / "
                                "Invalid page or embed: use ?page=1, 2, … and ?embed=alignments.")
-    listing_ = memo((g.live.release.id, "listing", kind), lambda: g.live.store.listing(kind))
-    start, _, last = page_slice(len(listing_.items), page, config.list_page_size)
+    def render_page() -> tuple[bytes, int]:  # (body, last page); bytes, so the cache counts them right
+        listing_ = g.live.store.listing(kind)
+        last = page_slice(len(listing_.items), page, config.list_page_size)[2]
+        if page > last:
+            return b"", last
+        return list_page(Context(config.base_iri), listing_, page, config.list_page_size,
+                         embed=kind != "partners" or embed == "alignments"), last
+
+    body, last = memo((g.live.release.id, "list-page", kind, page, embed), render_page)
     if page > last:
         abort(404, description=f"Seite {page} gibt es nicht (1–{last}). / Page {page} does not exist (1–{last}).")
-    key = (g.live.release.id, "list-page", kind, page, embed)
-    body = memo(key, lambda: list_page(Context(config.base_iri), listing_, page, config.list_page_size,
-                                       embed=kind != "partners" or embed == "alignments"))
     path = links.local(f"{kind}.{ext}" if ext else kind)
     extra = f"&embed={embed}" if embed else ""
     rels = [("first", 1), ("last", last)] + ([("prev", page - 1)] if page > 1 else []) + \
