@@ -29,6 +29,9 @@ DUMPS = "dumps"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 LIST_KINDS = ("partners", "events", "alignments")
+API_DOCS = "api"  # the HTML page documenting the JSON API
+API_V1 = "api/v1"  # the plain JSON API (publisher.serve.web.api)
+API_OPENAPI = "api/openapi.json"  # its OpenAPI 3.1 description
 
 _SAFE = "/:@!$&'()*+,;=-._~"
 

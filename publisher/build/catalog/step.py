@@ -111,8 +111,11 @@ def catalog_step(ctx: BuildContext) -> None:
 
 
 def check(graph: Graph, config: Config) -> Report:
-    """Validate a catalogue graph with the project's own shapes (``shapes/catalog/*.ttl``)."""
-    shapes = load_graph(sorted((config.shapes_dir / "catalog").glob("*.ttl")), config)
+    """Validate a catalogue graph with the project's own shapes (``shapes/catalog/*.ttl`` and those of its
+    profile, ``shapes/catalog/profiles/<catalog_profile>.ttl``)."""
+    folder = config.shapes_dir / "catalog"
+    shapes = load_graph([*sorted(folder.glob("*.ttl")), folder / "profiles" / f"{config.catalog_profile}.ttl"],
+                        config)
     return validate(graph, shapes)
 
 

@@ -80,9 +80,9 @@ def create_app(config: Config | None = None) -> Flask:
 
 def _blueprints() -> list:
     # Each family of routes is one module; adding one is one line here.
-    from publisher.serve.web import catalog, changes, discovery, pages, queries, resources, sparql
+    from publisher.serve.web import api, catalog, changes, discovery, pages, queries, resources, sparql
 
-    return [sparql.bp, queries.bp, catalog.bp,
+    return [sparql.bp, queries.bp, catalog.bp, api.bp,
             pages.bp, changes.bp,
             discovery.bp,
             resources.bp]

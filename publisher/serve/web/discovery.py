@@ -35,7 +35,7 @@ def void(ext: str | None = None) -> Response:
     by_ext = split_extension(f"{urls.VOID}.{ext}", formats.RESOURCE_FORMATS)[1] if ext is not None else None
     if ext is not None and by_ext is None:
         abort(404)
-    fmt = by_ext or neg.choose(formats.RESOURCE_FORMATS, request.headers.get("Accept"), default=formats.TURTLE)
+    fmt = by_ext or neg.choose(formats.RESOURCE_OFFERS, request.headers.get("Accept"), default=formats.TURTLE)
     lang = i18n.language() if fmt is formats.HTML else ""
     links = linker()
     page_links = links if fmt is formats.HTML else None
@@ -45,7 +45,7 @@ def void(ext: str | None = None) -> Response:
     return neg.respond(
         body, fmt, etag=release_etag("void", fmt.name, lang, page_links.lang_query if page_links else ""),
         last_modified=last_modified(), alternates=alternates(links, urls.VOID, fmt),
-        content_location=links.document(urls.VOID, fmt) if ext is None else None,
+        content_location=links.document(urls.VOID, formats.get(fmt.body_format)) if ext is None else None,
         vary_language=fmt is formats.HTML,
     )
 
