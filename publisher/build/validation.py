@@ -113,17 +113,21 @@ def validate(data: Graph, shapes: Graph, sources: Sources | None = None) -> Repo
     # Results nested under sh:detail (from sh:node) explain their parent result, which carries the
     # project's message; listed on their own they would repeat it with pyshacl's English defaults.
     nested = set(results.objects(None, SH.detail))
-    findings = [_finding(results, r, data, sources)
+    findings = [_finding(results, r, data, sources, shapes)
                 for r in results.subjects(SH.resultSeverity, None) if r not in nested]
     findings.sort(key=lambda f: (f.severity != "violation", f.file or "", f.line or 0, f.resource))
     return Report(_dedupe(findings))
 
 
-def _finding(results: Graph, result: Node, data: Graph, sources: Sources | None) -> Finding:
+def _finding(results: Graph, result: Node, data: Graph, sources: Sources | None, shapes: Graph) -> Finding:
     focus = results.value(result, SH.focusNode)
     path = results.value(result, SH.resultPath)
     value = results.value(result, SH.value)
     messages = {m.language or "": str(m) for m in results.objects(result, SH.resultMessage)}
+    if "de" not in messages or "en" not in messages:
+        # pyshacl drops the language tags of a SPARQL constraint's messages: read them from the shapes.
+        constraint = results.value(result, SH.sourceConstraint)
+        messages = {m.language or "": str(m) for m in shapes.objects(constraint, SH.message)} if constraint else {}
     if "de" not in messages or "en" not in messages:
         # A shape without sh:message @de/@en: pyshacl's generic English text ("Less than 1 values on …")
         # is not for people, so say what the constraint component means instead.
