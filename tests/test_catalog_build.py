@@ -88,10 +88,16 @@ def test_catalogue_last_modified_and_etag_follow_its_content(config, tmp_path: P
     from publisher.build import build
     from publisher.serve.web.app import create_app
 
+    from publisher.build import ARTIFACT_STEPS
+
+    def also_a_readme(ctx) -> None:  # a release that differs, with the same catalogue content
+        (ctx.out / "README.txt").write_text("rebuilt\n", encoding="utf-8")
+
     other = replace(config, build_dir=tmp_path / "builds")
     headers = []
-    for day in (1, 2):
-        release = build(other, now=datetime(2026, 6, day, 12, 0, tzinfo=UTC))
+    # Unchanged data alone publishes nothing (the same release), so the second build adds a file.
+    for day, steps in ((1, ARTIFACT_STEPS), (2, [*ARTIFACT_STEPS, also_a_readme])):
+        release = build(other, steps=steps, now=datetime(2026, 6, day, 12, 0, tzinfo=UTC))
         response = create_app(other).test_client().get("/catalog")
         assert response.status_code == 200
         headers.append((response.headers["Last-Modified"], response.headers["ETag"], release.built_at))
