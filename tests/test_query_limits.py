@@ -245,3 +245,23 @@ def test_query_budget_gives_429_per_client(config, release, trusted):
         log = server_log(proc)
     assert "event=timeout" in log and "event=over-budget" in log
     assert ("client=198.51.100.7" if trusted else "client=127.0.0.1") in log
+
+
+def test_guard_is_safe_under_concurrent_parses():
+    """rdflib's parser fails at random when two threads parse at once; the guard must never say 400 for that."""
+    texts = [f"SELECT (COUNT(*) AS ?n{i}) WHERE {{ ?a ?b ?c . ?d ?e ?f }}" for i in range(400)]
+    errors: list[Exception] = []
+
+    def parse(part: list[str]) -> None:
+        for text in part:
+            try:
+                check_query(text, max_depth=20)
+            except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(exc)
+
+    threads = [threading.Thread(target=parse, args=(texts[i::8],)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

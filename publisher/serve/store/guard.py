@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -54,6 +55,8 @@ SERVICE_MESSAGE = ("Federated queries (SERVICE) are not supported: this endpoint
 #: Texts up to this length have their verdict remembered (by hash), so a repeated query is parsed once.
 _MEMO_MAX_TEXT = 8192
 _OPENERS = frozenset("({[")
+# rdflib's pyparsing grammar is not thread-safe (concurrent parses fail at random): one parse at a time.
+_PARSE_LOCK = threading.Lock()
 _CLOSERS = frozenset(")}]")
 
 
@@ -151,16 +154,17 @@ def _verdict(digest: str, text: str) -> str:
     from pyparsing import ParseBaseException
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
-    try:
-        tree = parseQuery(text)
-    except RecursionError:
-        return "deep"
-    except ParseBaseException as exc:
+    with _PARSE_LOCK:
         try:
-            parseUpdate(text)
-        except (ParseBaseException, RecursionError):
-            return "syntax:" + _syntax_error(exc).message
-        return "update"
+            tree = parseQuery(text)
+        except RecursionError:
+            return "deep"
+        except ParseBaseException as exc:
+            try:
+                parseUpdate(text)
+            except (ParseBaseException, RecursionError):
+                return "syntax:" + _syntax_error(exc).message
+            return "update"
     return "service" if "ServiceGraphPattern" in _names(tree, set()) else "ok"
 
 
