@@ -94,6 +94,7 @@ class QueryPool:
         self.max_memory = max_memory
         self.network_isolated: bool | None = None
         self.crashes_in_a_row = 0
+        self._started = threading.Event()  # set once the first worker is ready
         self._slots = threading.BoundedSemaphore(max(1, max_pending or 2 * self.size))
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
@@ -139,6 +140,7 @@ class QueryPool:
                         "namespace); SERVICE is still refused before evaluation")
         self.network_isolated = isolated
         self._idle.put(worker)
+        self._started.set()
 
     def _discard(self, worker: _Worker) -> None:
         with self._lock:
@@ -159,6 +161,8 @@ class QueryPool:
         """
         if not self._slots.acquire(blocking=False):
             raise QueryBusy(BUSY_MESSAGE)
+        # Right after start-up the first workers are still being spawned: that is no reason to answer 503.
+        self._started.wait(self.timeout)
         try:
             try:
                 worker = self._idle.get(timeout=self.queue_wait)
@@ -194,6 +198,7 @@ class QueryPool:
                                "the memory limit); the query was not answered.", detail=how) from None
         with self._lock:
             self.crashes_in_a_row = 0
+        self._started = threading.Event()  # set once the first worker is ready
         self._idle.put(worker)
         if status == "error":
             raise payload
