@@ -198,7 +198,6 @@ class QueryPool:
                                "the memory limit); the query was not answered.", detail=how) from None
         with self._lock:
             self.crashes_in_a_row = 0
-        self._started = threading.Event()  # set once the first worker is ready
         self._idle.put(worker)
         if status == "error":
             raise payload
