@@ -36,6 +36,7 @@ from publisher.serve.store.base import (
     QueryRefused,
     QueryRequest,
     QueryResult,
+    QueryStore,
     QuerySyntaxError,
     QueryTimeout,
 )
@@ -88,8 +89,8 @@ class Formats:
         return fmt
 
 
-def query_store() -> PooledStore:
-    """The store seam for user queries on the release being served (pool and budget start on first use)."""
+def _pooled_store() -> PooledStore:
+    """The pool on the release being served, with the guard and the budget (started on first use)."""
     app = current_app
     config: Config = app.config["PUBLISHER"]
     pool = app.extensions.get("sparql_pool")
@@ -138,14 +139,30 @@ def log_event(exc: QueryError, client: str, query: str) -> None:
                             for k, v in fields.items()))
 
 
+@dataclass(frozen=True)
+class AdmittedStore:
+    """The store seam as every route uses it: this request's client is charged and named in the log."""
+
+    store: PooledStore
+    client: str
+
+    def run(self, request: QueryRequest) -> QueryResult:
+        """Admission (budget, guard, a worker within the queue wait) and evaluation, with the operator's log."""
+        try:
+            return self.store.run(request, self.client)
+        except QueryError as exc:
+            log_event(exc, self.client, request.query)
+            raise
+
+
+def query_store() -> QueryStore:
+    """The store seam for user queries of this request (``/sparql``, ``/queries/<name>``, the API)."""
+    return AdmittedStore(_pooled_store(), client_address(current_app.config["PUBLISHER"]))
+
+
 def run_query(config: Config, qreq: QueryRequest) -> QueryResult:
-    """Admission (budget, guard, a worker within the queue wait) and evaluation, with the operator's log."""
-    client = client_address(config)
-    try:
-        return query_store().run(qreq, client)
-    except QueryError as exc:
-        log_event(exc, client, qreq.query)
-        raise
+    """Run ``qreq`` for this request's client (see ``AdmittedStore``)."""
+    return query_store().run(qreq)
 
 
 def negotiate(args: Mapping[str, str]) -> Formats:
