@@ -37,6 +37,19 @@ class Config:
     query_max_rows: int = 10_000
     query_max_body: int = 1_000_000
     query_workers: int = 2
+    # Deepest nesting of brackets, braces, parentheses and '!' chains a query may have (400 beyond); checked on
+    # the text before any parse, so that a hostile query cannot exhaust the parser's or the engine's stack.
+    query_max_depth: int = 20
+    # Address space of one query worker (RLIMIT_AS, bytes; 0 = unlimited): a query that needs more fails (502).
+    query_worker_memory: int = 2 * 1024 * 1024 * 1024
+    # Bytes of one query result (the body the worker writes); rows beyond it are cut like the row cap.
+    query_max_result_bytes: int = 16 * 1024 * 1024
+    # Seconds a query request waits for a free worker before it is answered 503 with Retry-After.
+    query_queue_wait: float = 1.0
+    # Per-client query time: at most query_budget_seconds of evaluation per query_budget_window seconds
+    # (per server process), else 429 with Retry-After; 0 turns the budget off.
+    query_budget_seconds: float = 30.0
+    query_budget_window: float = 60.0
     query_cache: bool = True
     # One in-memory cache per server process (responses and rendered pages), keys and values counted.
     cache_max_bytes: int = 128 * 1024 * 1024
