@@ -26,7 +26,14 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 2
-    threads: int = 4
+    # Threads per server process. Threads blocked on a slow client cost little (the GIL is released), and a
+    # client that sends its body slowly holds one for up to body_timeout: keep plenty for everyone else.
+    threads: int = 32
+    # Slow clients: the request line and headers must arrive within header_timeout seconds and
+    # header_max_bytes (granian's HTTP/1 settings); a body within body_timeout seconds (else 408, closed).
+    header_timeout: float = 10.0
+    header_max_bytes: int = 64 * 1024
+    body_timeout: float = 10.0
     query_timeout: float = 10.0
     query_max_rows: int = 10_000
     query_max_body: int = 1_000_000
@@ -34,6 +41,8 @@ class Config:
     query_cache: bool = True
     # One in-memory cache per server process (responses and rendered pages), keys and values counted.
     cache_max_bytes: int = 128 * 1024 * 1024
+    # Requests whose key would be larger (query string, or a POST body to /sparql) are answered, never cached.
+    cache_max_key_bytes: int = 4096
     catalog_page_size: int = 50
     trust_forwarded_headers: bool = False
     # The data licence is a publishing decision the office must confirm (README, "Catalogue and harvesting").

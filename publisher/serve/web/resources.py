@@ -16,11 +16,11 @@ from datetime import datetime
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
 from publisher import __version__
-from publisher.core import formats
+from publisher.core import formats, urls
 from publisher.core.config import Config
 from publisher.core.describe import Description
 from publisher.core.jsonld import Context
-from publisher.core.listing import COLUMNS, KINDS
+from publisher.core.listing import COLUMNS, KINDS, restore_cell
 from publisher.core.urls import Urls, split_extension
 from publisher.serve.render.rdf import serialize
 from publisher.serve.render.views import PageBuilder
@@ -48,6 +48,21 @@ def linker() -> Urls:
     config: Config = current_app.config["PUBLISHER"]
     lang = i18n.language()
     return Urls(config.base_iri, request.script_root, f"?lang={lang}" if i18n.explicit() else "")
+
+
+def public_url(path: str) -> str:
+    """The absolute URL of ``path`` as clients outside reach it: from ``base_iri``, never from ``Host``.
+
+    Only a deployment that trusts its reverse proxy (``trust_forwarded_headers``) takes scheme, host and
+    prefix from the forwarded headers (ProxyFix has put them in place of the client's). The one function
+    for robots.txt, the sitemap and the catalogue.
+    """
+    config: Config = current_app.config["PUBLISHER"]
+    forwarded = None
+    if config.trust_forwarded_headers:
+        prefix = request.headers.get("X-Forwarded-Prefix", "").strip().rstrip("/")
+        forwarded = request.host_url.rstrip("/") + prefix
+    return urls.public_url(config.base_iri, path, forwarded)
 
 
 def alternates(links: Urls, stem: str, fmt: formats.Format,
@@ -130,7 +145,7 @@ def listing(kind: str, ext: str | None = None) -> Response:
 
 def read_rows(layout, kind: str) -> list[dict[str, str]]:
     with open(layout.list_file(kind, formats.CSV.extension), encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(io.StringIO(f.read())))
+        return [{k: restore_cell(v) for k, v in row.items()} for row in csv.DictReader(io.StringIO(f.read()))]
 
 
 def _list_page(layout, kind: str, links: Urls) -> bytes:
@@ -141,4 +156,4 @@ def _list_page(layout, kind: str, links: Urls) -> bytes:
                                     if f is not formats.HTML]).encode()
 
 
-__all__ = ["KINDS", "bp", "linker", "release_etag", "last_modified", "render_description"]
+__all__ = ["KINDS", "bp", "linker", "public_url", "release_etag", "last_modified", "render_description"]
