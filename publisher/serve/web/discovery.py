@@ -81,9 +81,11 @@ def dump(name: str) -> Response:
     entry = files.get(name)
     if entry is None:
         abort(404)
-    if "HTTP_RANGE" in request.environ and parse_range_header(request.environ["HTTP_RANGE"]) is None:
-        # RFC 9110, 14.2: a Range header that does not parse is ignored (the whole file, 200), not 416.
-        del request.environ["HTTP_RANGE"]
+    if "HTTP_RANGE" in request.environ:
+        parsed = parse_range_header(request.environ["HTTP_RANGE"])
+        if parsed is None or parsed.units != "bytes":
+            # RFC 9110, 14.2: a Range that does not parse, or in another unit, is ignored (200), not 416.
+            del request.environ["HTTP_RANGE"]
     response = send_file(g.live.release.layout.dumps / name, mimetype=entry["content_type"].split(";")[0],
                          conditional=True, etag=entry["sha256"], last_modified=last_modified(),
                          download_name=name, as_attachment=name.endswith(".gz"))

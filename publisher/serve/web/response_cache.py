@@ -61,7 +61,8 @@ class ResponseCache:
                     return self.app(environ, start_response)
             if _volatile(query_string, body, environ.get("CONTENT_TYPE", "")):
                 return self.app(environ, start_response)
-        elif method not in ("GET", "HEAD"):
+        elif method not in ("GET", "HEAD") or "HTTP_RANGE" in environ:
+            # A range is cut from the file by the app (206/416); the cache keeps whole answers only.
             return self.app(environ, start_response)
         variants = tuple(environ.get(h) for h in VARIANT_HEADERS)
         key_bytes = (len(path) + len(query_string) + len(body) + len(environ.get("CONTENT_TYPE", ""))
