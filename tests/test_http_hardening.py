@@ -183,7 +183,7 @@ def test_security_headers_on_every_response(client: FlaskClient) -> None:
             assert "unsafe-inline" not in script_src and "unsafe-eval" not in script_src
             body = response.get_data(as_text=True)
             # No inline script (a JSON-LD data block is data, never run).
-            for attrs, text in re.findall(r"<script([^>]*)>(.*?)</script>", body, re.S):
+            for attrs, _text in re.findall(r"<script([^>]*)>(.*?)</script>", body, re.S):
                 assert "src=" in attrs or "application/ld+json" in attrs, (path, attrs)
 
 
@@ -261,7 +261,8 @@ def test_bidi_overrides_are_isolated(hostile: Flask) -> None:
         body = client.get(path, headers=HTML).get_data(as_text=True)
         for match in re.finditer("\u202e", body):
             opening = body.rfind("<", 0, match.start())
-            assert re.match(r"<(bdi|script|[a-z0-9]+[^>]*\bdir=\"auto\")", body[opening:]), (path, body[opening:match.end()])
+            isolated = re.match(r"<(bdi|script|[a-z0-9]+[^>]*\bdir=\"auto\")", body[opening:])
+            assert isolated, (path, body[opening:match.end()])
 
 
 def _cells(text: str) -> list[str]:
@@ -316,9 +317,8 @@ def test_only_safe_schemes_become_links() -> None:
 
 def test_settings_reach_granian(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """``publisher serve`` passes the header limits to granian's HTTP/1 settings."""
-    from click.testing import CliRunner
-
     import granian
+    from click.testing import CliRunner
 
     from publisher import cli
 
