@@ -140,6 +140,17 @@ def test_http11_without_host_is_400(strict_server: str) -> None:
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
 
 
+def test_a_malformed_host_is_400_not_500(app: Flask) -> None:
+    # main: robots.txt built a URL from this Host and failed (500) on its broken IDNA label.
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    for host in ("xn--evil-fuzz.example", "a b", "evil.example/x"):
+        environ = EnvironBuilder(path="/robots.txt").get_environ()
+        environ["HTTP_HOST"] = host
+        _, status, _ = run_wsgi_app(app.wsgi_app, environ, buffered=True)
+        assert status.startswith("400"), (host, status)
+
+
 # -- 2. bounded cache memory ---------------------------------------------------------------------------
 
 def test_large_keys_are_never_cached(app: Flask, client: FlaskClient, config: Config) -> None:

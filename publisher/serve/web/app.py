@@ -7,6 +7,7 @@ a stack trace or a file path.
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -106,12 +107,29 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
+HOST = re.compile(r"^(?:[A-Za-z0-9._~!$&'()*+,;=%-]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{0,5})?$")
+
+
+def valid_host(host: str) -> bool:
+    """A Host header as RFC 9110 allows it (reg-name or IP literal, optional port), IDNA labels decodable."""
+    if not HOST.match(host):
+        return False
+    try:
+        host.rsplit(":", 1)[0].encode("ascii").decode("idna")  # what werkzeug does to build URLs from it
+    except (UnicodeError, ValueError):
+        return False
+    return True
+
+
 def _require_host(wsgi_app):
-    """HTTP/1.1 requires a Host header (RFC 9112, 3.2): without one the answer is 400, not a page."""
+    """HTTP/1.1 requires a Host header (RFC 9112, 3.2): without one, or a malformed one, the answer is 400."""
 
     def app(environ: dict, start_response):
-        if environ.get("SERVER_PROTOCOL", "HTTP/1.1") == "HTTP/1.1" and not environ.get("HTTP_HOST", "").strip():
-            body = b"400: Die Anfrage hat keinen Host-Header. / The request has no Host header.\n"
+        host = environ.get("HTTP_HOST", "")
+        missing = environ.get("SERVER_PROTOCOL", "HTTP/1.1") == "HTTP/1.1" and not host.strip()
+        if missing or (host and not valid_host(host)):
+            body = ("400: Die Anfrage hat keinen gültigen Host-Header. / "
+                    "The request has no valid Host header.\n").encode()
             start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
                                                ("Content-Length", str(len(body))), ("Connection", "close"),
                                                ("X-Content-Type-Options", "nosniff")])
