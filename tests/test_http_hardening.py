@@ -348,3 +348,19 @@ def test_settings_reach_granian(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     result = CliRunner().invoke(cli.main, ["--build-dir", str(tmp_path), "serve", "--port", "1"], env=env)
     assert result.exit_code == 0, result.output
     assert seen["http1_settings"].header_read_timeout == 3000 and seen["http1_settings"].max_buffer_size == 20000
+
+
+def test_pages_work_under_their_policy_in_chromium(browser, server: str) -> None:
+    """Chromium enforces the Content-Security-Policy: no page of the site triggers a violation."""
+    context = browser.new_context()
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    try:
+        for path in ("/", ADFC, "/partners", "/sparql?query=ASK%7B%7D", "/catalog", "/nowhere"):
+            page.goto(server + path, wait_until="load")
+            page.evaluate("() => new Promise(r => setTimeout(r, 50))")
+        assert page.evaluate("() => document.styleSheets.length") >= 1
+    finally:
+        context.close()
+    assert not violations, violations

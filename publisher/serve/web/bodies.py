@@ -40,9 +40,10 @@ class ReadersBusy(Exception):
 class _Reader(threading.Thread):
     """Reads one body in adaptive chunks; stops at the end, at the limit, or when told to."""
 
-    def __init__(self, stream, length: int | None, limit: int) -> None:
+    def __init__(self, stream, length: int | None, limit: int,
+                 slots: threading.BoundedSemaphore | None = None) -> None:
         super().__init__(daemon=True, name="body-reader")
-        self.stream, self.length, self.limit = stream, length, limit
+        self.stream, self.length, self.limit, self.slots = stream, length, limit, slots
         self.parts: list[bytes] = []
         self.size = 0
         self.error: BaseException | None = None
@@ -72,6 +73,8 @@ class _Reader(threading.Thread):
             self.error = exc
         finally:
             self.stream = None  # let the server drop the connection once the response is out
+            if self.slots is not None:
+                self.slots.release()
 
 
 def read_body(environ: dict, limit: int, timeout: float, slots: threading.BoundedSemaphore | None = None) -> bytes:
@@ -84,15 +87,13 @@ def read_body(environ: dict, limit: int, timeout: float, slots: threading.Bounde
         return b""
     if slots is not None and not slots.acquire(blocking=False):
         raise ReadersBusy()
-    reader = _Reader(environ.pop("publisher.raw_input", None) or environ["wsgi.input"], length, limit)
+    reader = _Reader(environ.pop("publisher.raw_input", None) or environ["wsgi.input"], length, limit, slots)
     try:
         reader.start()
     except BaseException:
         if slots is not None:
             slots.release()
         raise
-    if slots is not None:
-        threading.Thread(target=_release_after, args=(reader, slots), daemon=True).start()
     reader.join(timeout)
     if reader.is_alive():
         reader.stop.set()
@@ -103,11 +104,6 @@ def read_body(environ: dict, limit: int, timeout: float, slots: threading.Bounde
     if reader.error is not None or (length is not None and len(body) < length):
         raise BodyTimeout()  # the client went away or closed early: nothing to answer
     return body
-
-
-def _release_after(reader: _Reader, slots: threading.BoundedSemaphore) -> None:
-    reader.join()
-    slots.release()
 
 
 class BoundedBodies:
