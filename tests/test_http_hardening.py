@@ -364,3 +364,29 @@ def test_pages_work_under_their_policy_in_chromium(browser, server: str) -> None
     finally:
         context.close()
     assert not violations, violations
+
+
+def test_readers_stuck_on_silent_clients_are_capped() -> None:
+    """A client that stops sending keeps one helper thread, never a server thread; past the cap: 503."""
+    import threading
+
+    from publisher.serve.web.bodies import MAX_READERS_PER_THREAD, BoundedBodies
+
+    release = threading.Event()
+
+    class Silent(io.RawIOBase):
+        def read(self, n: int = -1) -> bytes:
+            release.wait(10)
+            return b""
+
+    app = BoundedBodies(lambda environ, start: [b""], 1000, 0.1, threads=1)
+    statuses = []
+    try:
+        for _ in range(MAX_READERS_PER_THREAD + 1):
+            environ = {"REQUEST_METHOD": "POST", "CONTENT_LENGTH": "10", "wsgi.input": Silent()}
+            started = time.monotonic()
+            app(environ, lambda s, h, e=None: statuses.append(s[:3]))
+            assert time.monotonic() - started < 1
+    finally:
+        release.set()
+    assert statuses == ["408"] * MAX_READERS_PER_THREAD + ["503"]
