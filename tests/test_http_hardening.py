@@ -390,3 +390,10 @@ def test_readers_stuck_on_silent_clients_are_capped() -> None:
     finally:
         release.set()
     assert statuses == ["408"] * MAX_READERS_PER_THREAD + ["503"]
+
+
+def test_a_quote_in_a_parameter_never_breaks_the_etag(client: FlaskClient) -> None:
+    # found by the fuzz tests: /partners?lang=" put the raw parameter into the ETag (ValueError, 500).
+    for path in ('/partners?lang="', '/partners.csv?lang=x"y', '/events?lang=%22%0A'):
+        response = client.get(path, headers=HTML)
+        assert response.status_code == 200, path

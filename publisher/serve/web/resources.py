@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
@@ -30,13 +31,16 @@ from publisher.serve.web.cache import memo
 
 bp = Blueprint("linked_data", __name__)
 
+_ETAG_UNSAFE = re.compile(r"[^A-Za-z0-9._~=?&+:-]")
+
 LIST_FORMATS: tuple[formats.Format, ...] = (formats.JSONLD, formats.CSV, formats.HTML)
 
 
 def release_etag(*parts: str) -> str:
     """An entity tag from the release content and what selects the variant (format, language …)."""
     content = g.live.release.content_hash.split(":", 1)[-1][:20]
-    return "-".join((content, __version__, *(p for p in parts if p)))
+    # Only tag characters (RFC 9110 etagc): a part that came from a request can never break the header.
+    return "-".join((content, __version__, *(_ETAG_UNSAFE.sub("_", p) for p in parts if p)))
 
 
 def last_modified() -> datetime:
@@ -136,7 +140,7 @@ def listing(kind: str, ext: str | None = None) -> Response:
         body = memo((g.live.release.id, "list", kind, fmt.name),
                     lambda: layout.list_file(kind, fmt.extension).read_bytes())
     return neg.respond(
-        body, fmt, etag=release_etag("list", kind, fmt.name, lang, request.args.get("lang", "")),
+        body, fmt, etag=release_etag("list", kind, fmt.name, lang, links.lang_query if fmt is formats.HTML else ""),
         last_modified=last_modified(), alternates=alternates(links, kind, fmt, LIST_FORMATS),
         content_location=links.document(kind, fmt) if ext is None else None,
         vary_language=fmt is formats.HTML,
