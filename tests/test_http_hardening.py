@@ -213,7 +213,8 @@ def test_no_link_leaves_the_host(client: FlaskClient, path: str) -> None:
 def test_host_header_never_reaches_the_output(client: FlaskClient) -> None:
     # main: Host: evil.example gave "Sitemap: http://evil.example/sitemap.xml".
     for path, headers in (("/robots.txt", {}), ("/sitemap.xml", {}), ("/catalog", {"Accept": "text/turtle"}),
-                          ("/", HTML), (ADFC, HTML), (ADFC, {"Accept": "application/ld+json"})):
+                          ("/", HTML), (ADFC, HTML), (ADFC, {"Accept": "application/ld+json"}),
+                          ("/api/openapi.json", {})):
         response = client.get(path, headers={**headers, "Host": "evil.example"})
         assert response.status_code == 200, path
         assert "evil.example" not in response.get_data(as_text=True), path

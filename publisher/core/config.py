@@ -18,6 +18,12 @@ def _default_root() -> Path:
     return here if (here / "data").is_dir() else Path.cwd()
 
 
+#: The catalogue profiles ``catalog_profile`` may name.
+CATALOG_PROFILES = ("dcat-ap.de-2.0", "dcat-ap.de-3.0")
+#: Where the DCAT-AP.de contributor IDs live (https://www.dcat-ap.de/def/contributors/).
+CONTRIBUTORS = "http://dcat-ap.de/def/contributors/"
+
+
 @dataclass(frozen=True)
 class Config:
     base_iri: str = "http://localhost:8080/"
@@ -44,6 +50,13 @@ class Config:
     # Requests whose key would be larger (query string, or a POST body to /sparql) are answered, never cached.
     cache_max_key_bytes: int = 4096
     catalog_page_size: int = 50
+    # How many complete releases the build keeps (newest by the time in their id), for diff and rollback;
+    # the release being served is always kept as well.
+    keep_releases: int = 10
+    # Items per page of the JSON-LD lists (/partners …) and the default of the JSON API (/api/v1/…).
+    list_page_size: int = 100
+    # The largest ``?size=`` the JSON API accepts (larger asks get 400).
+    api_max_page_size: int = 500
     trust_forwarded_headers: bool = False
     # The data licence is a publishing decision the office must confirm (README, "Catalogue and harvesting").
     # Default: Datenlizenz Deutschland – Namensnennung 2.0 from the DCAT-AP.de licence list.
@@ -56,14 +69,26 @@ class Config:
     # Where people reach the office about the data; empty = the deployment's home page (base_iri).
     catalog_contact_url: str = ""
     catalog_contact_email: str = ""
-    # A DCAT-AP.de contributor ID (http://dcat-ap.de/def/contributors/…); empty = none is stated.
+    # A DCAT-AP.de contributor ID (http://dcat-ap.de/def/contributors/…) from the DCAT-AP.de contributor list
+    # (K12/13; GovData assigns it to the portal that delivers the data); empty = none is stated.
     catalog_contributor_id: str = ""
+    # The catalogue's application profile: "dcat-ap.de-2.0" (what GovData's harvester, ckanext-dcatde on
+    # DCAT-AP 2, implements today) or "dcat-ap.de-3.0" (DCAT-AP.de 3.0 on DCAT-AP 3.0).
+    catalog_profile: str = "dcat-ap.de-2.0"
 
     def __post_init__(self) -> None:
         if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith("/"):
             raise ValueError(
                 f"base_iri must be an http(s) IRI ending in '/', got {self.base_iri!r}"
             )
+        if self.keep_releases < 1:
+            raise ValueError(f"keep_releases must be at least 1, got {self.keep_releases}")
+        if self.catalog_profile not in CATALOG_PROFILES:
+            raise ValueError(f"catalog_profile must be one of {', '.join(CATALOG_PROFILES)}, "
+                             f"got {self.catalog_profile!r}")
+        if self.catalog_contributor_id and not self.catalog_contributor_id.startswith(CONTRIBUTORS):
+            raise ValueError(f"catalog_contributor_id must be an IRI from the DCAT-AP.de contributor list "
+                             f"({CONTRIBUTORS}…), got {self.catalog_contributor_id!r}")
 
     @property
     def builds(self) -> Path:

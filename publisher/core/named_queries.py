@@ -17,9 +17,8 @@ from functools import cache
 from pathlib import Path
 
 from publisher.core.namespaces import SDG_GOALS, goal_iri
+from publisher.core.terms import TermSpec, term
 from publisher.core.text import positive_int
-from publisher.serve.store.base import TermSpec
-from publisher.serve.store.results import term
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 _HEADER = re.compile(r"#\s*([a-z]+(?:@[a-z]{2})?)\s*:\s*(.*)")

@@ -21,6 +21,7 @@ QUERIES = "queries"
 SEARCH = "search"
 VOID = ".well-known/void"
 CATALOG = "catalog"
+CHANGES = "changes"  # the change log (Änderungsprotokoll) of the kept releases
 CATALOG_SERVICE = "catalog/service/sparql"  # the dcat:DataService of the SPARQL endpoint
 CONTEXT_VERSION = "v1"
 CONTEXT = f"context/{CONTEXT_VERSION}.jsonld"
@@ -28,6 +29,9 @@ DUMPS = "dumps"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 LIST_KINDS = ("partners", "events", "alignments")
+API_DOCS = "api"  # the HTML page documenting the JSON API
+API_V1 = "api/v1"  # the plain JSON API (publisher.serve.web.api)
+API_OPENAPI = "api/openapi.json"  # its OpenAPI 3.1 description
 
 _SAFE = "/:@!$&'()*+,;=-._~"
 # The only schemes a page links to; anything else (javascript:, data:, vbscript: …) is shown as text.

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 from rdflib import Graph
 
 from publisher.build.catalog import dates as dating
-from publisher.build.catalog.datasets import NETWORK, PARTS, FileFacts, temporal_coverage, write_part
+from publisher.build.catalog.datasets import FileFacts, load_specs, temporal_coverage, write_part
 from publisher.build.catalog.graph import CatalogIris, DatasetEntry, Distribution, build_graph
 from publisher.build.dumps import PARTNERS_CSV as PARTNERS_CSV_FILE
 from publisher.build.sources import load_graph
-from publisher.build.validation import Report, shapes_graph, validate
+from publisher.build.validation import BuildRefused, Report, shapes_graph, validate
 from publisher.core import formats
 from publisher.core.config import Config
 from publisher.core.release import Layout, read_dumps_index
@@ -76,10 +76,11 @@ def catalog_step(ctx: BuildContext) -> None:
     iris = CatalogIris(config)
     layout = ctx.layout
     temporal = temporal_coverage(ctx.store, config)
+    network, *parts = load_specs(config)  # the texts come from data/katalog.toml
 
-    distributions: dict[str, list[Distribution]] = {NETWORK.slug: _dumps(layout, config, DUMPS)}
-    fingerprints = {NETWORK.slug: ctx.manifest["content_hash"]}
-    for spec in PARTS:
+    distributions: dict[str, list[Distribution]] = {network.slug: _dumps(layout, config, DUMPS)}
+    fingerprints = {network.slug: ctx.manifest["content_hash"]}
+    for spec in parts:
         facts = write_part(ctx.store, config, spec, layout.catalog_part(spec.slug))
         fingerprints[spec.slug] = "sha256:" + facts.sha256
         distributions[spec.slug] = [Distribution(
@@ -94,14 +95,12 @@ def catalog_step(ctx: BuildContext) -> None:
     dates = dating.carry_over(fingerprints, previous, built_at)
     entries = [
         DatasetEntry(spec, tuple(distributions[spec.slug]), temporal if spec.temporal else None, dates[spec.slug])
-        for spec in (NETWORK, *PARTS)
+        for spec in (network, *parts)
     ]
     graph = build_graph(config, entries)
 
     report = check(graph, config)
     if not report.conforms:
-        from publisher.build.pipeline import BuildRefused  # here: the pipeline imports this module
-
         raise BuildRefused(report)
 
     write_graph(graph, layout.catalog_graph)
@@ -112,8 +111,11 @@ def catalog_step(ctx: BuildContext) -> None:
 
 
 def check(graph: Graph, config: Config) -> Report:
-    """Validate a catalogue graph with the project's own shapes (``shapes/catalog/*.ttl``)."""
-    shapes = load_graph(sorted((config.shapes_dir / "catalog").glob("*.ttl")), config)
+    """Validate a catalogue graph with the project's own shapes (``shapes/catalog/*.ttl`` and those of its
+    profile, ``shapes/catalog/profiles/<catalog_profile>.ttl``)."""
+    folder = config.shapes_dir / "catalog"
+    shapes = load_graph([*sorted(folder.glob("*.ttl")), folder / "profiles" / f"{config.catalog_profile}.ttl"],
+                        config)
     return validate(graph, shapes)
 
 

@@ -16,7 +16,7 @@ from publisher.core.jsonld import Context
 from publisher.core.namespaces import DCTERMS, RDF, RDFS, SCHEMA, SDG, SKOS, goal_iri, goal_number
 from publisher.core.urls import Urls
 from publisher.serve.render import colours
-from publisher.serve.web.i18n import CLASS_LABELS, PROPERTY_LABELS
+from publisher.serve.render.labels import CLASS_LABELS, PROPERTY_LABELS
 
 DESCRIPTION_PROPERTIES = (str(SCHEMA.description), str(SKOS.definition), str(RDFS.comment),
                           str(DCTERMS.description))

@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-# A bound parameter value, in a form that crosses process boundaries:
-# ("iri", value) | ("literal", lexical form, datatype IRI or "", language tag or "").
-TermSpec = tuple[str, ...]
+from publisher.core.terms import TermSpec
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from publisher.core import formats
+from publisher.core.terms import term
 from publisher.serve.store.base import (
     QueryFailed,
     QueryRequest,
     QueryResult,
     QuerySyntaxError,
     ResultNotAcceptable,
-    TermSpec,
 )
 from publisher.serve.store.guard import check_query, has_dataset_clause
 
@@ -67,17 +67,6 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryResult:
     except (OSError, RuntimeError) as exc:
         # Evaluation errors from the engine (not file errors: the store is open already).
         raise QueryFailed(f"The query could not be evaluated: {_first_line(exc)}") from None
-
-
-def term(spec: TermSpec) -> ox.NamedNode | ox.Literal:
-    """The pyoxigraph term for a bound parameter (see ``TermSpec``)."""
-    kind, value, *rest = spec
-    if kind == "iri":
-        return ox.NamedNode(value)
-    datatype, language = (rest + ["", ""])[:2]
-    if language:
-        return ox.Literal(value, language=language)
-    return ox.Literal(value, datatype=ox.NamedNode(datatype)) if datatype else ox.Literal(value)
 
 
 def _first_line(exc: Exception) -> str:

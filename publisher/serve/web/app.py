@@ -13,14 +13,14 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from publisher.core import formats
 from publisher.core.config import Config
-from publisher.core.urls import linkable, split_extension
+from publisher.core.urls import linkable
 from publisher.serve.store.live import LiveRelease, NoRelease
 from publisher.serve.web import compression
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.bodies import BoundedBodies
 from publisher.serve.web.cache import EXTENSION, Cache
+from publisher.serve.web.errors import error_response
 from publisher.serve.web.response_cache import LIVE_KEY, ResponseCache
 
 log = logging.getLogger(__name__)
@@ -141,76 +141,11 @@ def _require_host(wsgi_app):
 
 def _blueprints() -> list:
     # Each family of routes is one module; adding one is one line here.
-    from publisher.serve.web import catalog, discovery, pages, queries, resources, sparql
+    from publisher.serve.web import api, catalog, changes, discovery, pages, queries, resources, sparql
 
-    return [sparql.bp, queries.bp, catalog.bp,
-            pages.bp,
+    return [sparql.bp, queries.bp, catalog.bp, api.bp,
+            pages.bp, changes.bp,
             discovery.bp,
             resources.bp]
 
 
-TEXT = formats.TEXT
-ERROR_FORMATS = (formats.HTML, formats.JSON, TEXT, formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
-
-
-def error_response(status: int, message: str) -> Response:
-    """An error in the format asked for: the path's extension (``.ttl`` …) or else the Accept header.
-
-    HTML is a page in the site's layout; Turtle and N-Triples carry the message as a comment and
-    RDF/XML as an XML comment (each still a valid, empty graph); JSON and JSON-LD an ``error`` object;
-    anything else plain text.
-    """
-    fmt = _error_format()
-    if fmt is formats.HTML:
-        body = _html_error(status, message)
-    elif fmt in (formats.JSON, formats.JSONLD):
-        from flask import json
-
-        body = json.dumps({"error": {"status": status, "message": message}})
-    elif fmt in (formats.TURTLE, formats.NTRIPLES):
-        body = f"# {status}: {_one_line(message)}\n"
-    elif fmt is formats.RDFXML:
-        from markupsafe import escape
-
-        text = str(escape(_one_line(message))).replace("--", "- -")
-        body = (f'<?xml version="1.0" encoding="utf-8"?>\n<!-- {status}: {text} -->\n'
-                '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n')
-    else:
-        body = f"{status}: {message}\n"
-    response = Response(body, status=status, content_type=fmt.content_type)
-    response.vary.add("Accept")
-    return response
-
-
-def _error_format() -> formats.Format:
-    by_ext = split_extension(request.path.rsplit("/", 1)[-1], formats.RESOURCE_FORMATS)[1]
-    if by_ext is not None:
-        return by_ext
-    try:
-        return neg.choose(ERROR_FORMATS, request.headers.get("Accept"), default=TEXT)
-    except neg.NotAcceptable:
-        return TEXT
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split())
-
-
-def _html_error(status: int, message: str) -> str:
-    """The error as a page of the site (escaped by the template); a bare page if the layout fails."""
-    from flask import render_template
-    from markupsafe import escape
-
-    headings = {404: ("Nicht gefunden", "Not found"), 406: ("Format nicht verfügbar", "Format not available"),
-                400: ("Ungültige Anfrage", "Bad request")}
-    try:
-        from publisher.serve.web.i18n import language
-
-        lang = language()
-        de, en = headings.get(status, ("Fehler", "Error"))
-        heading = de if lang == "de" else en
-        return render_template("error.html", status=status, heading=heading, message=message,
-                               title=f"{status} {heading}")
-    except Exception:  # the layout needs a request context and templates; never fail an error page
-        return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{status}</title></head>'
-                f"<body><main><h1>{status}</h1><p>{escape(message)}</p></main></body></html>")

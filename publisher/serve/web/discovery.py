@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 
 from flask import Blueprint, Response, abort, current_app, g, render_template_string, request, send_file
 from werkzeug.http import parse_range_header
@@ -30,6 +31,7 @@ from publisher.serve.web.resources import (
 )
 
 bp = Blueprint("discovery", __name__)
+log = logging.getLogger(__name__)
 
 SITEMAP_LIMIT = 50_000  # the sitemaps.org limit per file
 
@@ -41,7 +43,7 @@ def void(ext: str | None = None) -> Response:
     by_ext = split_extension(f"{urls.VOID}.{ext}", formats.RESOURCE_FORMATS)[1] if ext is not None else None
     if ext is not None and by_ext is None:
         abort(404)
-    fmt = by_ext or neg.choose(formats.RESOURCE_FORMATS, request.headers.get("Accept"), default=formats.TURTLE)
+    fmt = by_ext or neg.choose(formats.RESOURCE_OFFERS, request.headers.get("Accept"), default=formats.TURTLE)
     lang = i18n.language() if fmt is formats.HTML else ""
     links = linker()
     page_links = links if fmt is formats.HTML else None
@@ -51,7 +53,7 @@ def void(ext: str | None = None) -> Response:
     return neg.respond(
         body, fmt, etag=release_etag("void", fmt.name, lang, page_links.lang_query if page_links else ""),
         last_modified=last_modified(), alternates=alternates(links, urls.VOID, fmt),
-        content_location=links.document(urls.VOID, fmt) if ext is None else None,
+        content_location=links.document(urls.VOID, formats.get(fmt.body_format)) if ext is None else None,
         vary_language=fmt is formats.HTML,
     )
 
@@ -81,6 +83,12 @@ def dump(name: str) -> Response:
     entry = files.get(name)
     if entry is None:
         abort(404)
+    problem = g.live.release.file_problem(f"{urls.DUMPS}/{name}")
+    if problem is not None:  # truncated or rewritten since the build: never serve it under the old ETag
+        log.error("release %s: dumps/%s does not match the manifest: %s", g.live.release.id, name, problem)
+        abort(503, description=f"Die Datei {name} ist beschädigt oder unvollständig; sie wird erst nach einem neuen "
+                               f"Build wieder ausgeliefert. / The file {name} is damaged or incomplete; it will be "
+                               "served again after a new build.")
     if "HTTP_RANGE" in request.environ:
         parsed = parse_range_header(request.environ["HTTP_RANGE"])
         if parsed is None or parsed.units != "bytes":

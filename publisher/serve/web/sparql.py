@@ -32,6 +32,7 @@ from publisher.serve.store.guard import READ_ONLY_MESSAGE
 from publisher.serve.store.pool import PooledStore, QueryPool
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
+from publisher.serve.web.errors import error_response
 from publisher.serve.web.resources import linker, release_etag
 
 bp = Blueprint("sparql", __name__)
@@ -154,8 +155,6 @@ def add_result_headers(response: Response, result: QueryResult, config: Config) 
 
 
 def query_error_response(exc: QueryError | ProtocolError) -> Response:
-    from publisher.serve.web.app import error_response
-
     status = exc.status
     response = error_response(status, exc.message)
     if isinstance(exc, QueryBusy):

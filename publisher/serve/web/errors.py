@@ -1,0 +1,78 @@
+"""Errors in the format the client asked for: one function every route and error handler uses.
+
+Every error is an HTTP status with a short, plain message; nothing ever shows a stack trace or a path.
+"""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from publisher.core import formats
+from publisher.core.urls import split_extension
+from publisher.serve.web import negotiation as neg
+
+TEXT = formats.TEXT
+ERROR_FORMATS = (formats.HTML, formats.JSON, TEXT, formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
+
+
+def error_response(status: int, message: str) -> Response:
+    """An error in the format asked for: the path's extension (``.ttl`` …) or else the Accept header.
+
+    HTML is a page in the site's layout; Turtle and N-Triples carry the message as a comment and
+    RDF/XML as an XML comment (each still a valid, empty graph); JSON and JSON-LD an ``error`` object;
+    anything else plain text.
+    """
+    fmt = _error_format()
+    if fmt is formats.HTML:
+        body = _html_error(status, message)
+    elif fmt in (formats.JSON, formats.JSONLD):
+        from flask import json
+
+        body = json.dumps({"error": {"status": status, "message": message}})
+    elif fmt in (formats.TURTLE, formats.NTRIPLES):
+        body = f"# {status}: {_one_line(message)}\n"
+    elif fmt is formats.RDFXML:
+        from markupsafe import escape
+
+        text = str(escape(_one_line(message))).replace("--", "- -")
+        body = (f'<?xml version="1.0" encoding="utf-8"?>\n<!-- {status}: {text} -->\n'
+                '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n')
+    else:
+        body = f"{status}: {message}\n"
+    response = Response(body, status=status, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+def _error_format() -> formats.Format:
+    by_ext = split_extension(request.path.rsplit("/", 1)[-1], formats.RESOURCE_FORMATS)[1]
+    if by_ext is not None:
+        return by_ext
+    try:
+        return neg.choose(ERROR_FORMATS, request.headers.get("Accept"), default=TEXT)
+    except neg.NotAcceptable:
+        return TEXT
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _html_error(status: int, message: str) -> str:
+    """The error as a page of the site (escaped by the template); a bare page if the layout fails."""
+    from flask import render_template
+    from markupsafe import escape
+
+    headings = {404: ("Nicht gefunden", "Not found"), 406: ("Format nicht verfügbar", "Format not available"),
+                400: ("Ungültige Anfrage", "Bad request")}
+    try:
+        from publisher.serve.web.i18n import language
+
+        lang = language()
+        de, en = headings.get(status, ("Fehler", "Error"))
+        heading = de if lang == "de" else en
+        return render_template("error.html", status=status, heading=heading, message=message,
+                               title=f"{status} {heading}")
+    except Exception:  # the layout needs a request context and templates; never fail an error page
+        return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{status}</title></head>'
+                f"<body><main><h1>{status}</h1><p>{escape(message)}</p></main></body></html>")
