@@ -130,7 +130,7 @@ def serve(config: Config, host: str | None, port: int | None, workers: int | Non
                           max_buffer_size=max(8192, config.header_max_bytes))
     Granian("publisher.serve.web.wsgi:app", address=config.host, port=config.port, interface=Interfaces.WSGI,
             workers=config.workers, blocking_threads=config.threads, http1_settings=http1,
-            log_access=False).serve()
+            workers_kill_timeout=max(1, config.shutdown_timeout), log_access=False).serve()
 
 
 @main.command()

@@ -99,6 +99,22 @@ def test_a_stalled_body_gets_408_and_a_closed_connection(strict_server: str) -> 
     assert closed is not None and closed < 3.5
 
 
+def test_a_silent_client_never_keeps_the_server_from_stopping(release: Release, config: Config) -> None:
+    """A client that stops in the middle of its body keeps a body reader blocked; the server still stops."""
+    proc, url = start_server(config, {"PUBLISHER_BODY_TIMEOUT": "1", "PUBLISHER_SHUTDOWN_TIMEOUT": "2"})
+    try:
+        with socket.create_connection(_raw(url), timeout=5) as sock:
+            sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nab")
+            answer, _ = _read_until_closed(sock, 1.5)
+            assert answer.startswith(b"HTTP/1.1 408")
+            started = time.monotonic()
+            proc.terminate()
+            proc.wait(8)
+            assert time.monotonic() - started < 8
+    finally:
+        stop_server(proc)
+
+
 def test_slow_headers_are_cut_off(strict_server: str) -> None:
     # main: granian's default allowed 30 s for the request head.
     with socket.create_connection(_raw(strict_server), timeout=5) as sock:
@@ -348,10 +364,11 @@ def test_settings_reach_granian(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
     monkeypatch.setattr(granian, "Granian", FakeGranian)
     monkeypatch.setattr("publisher.core.release.current_release", lambda builds: object())
-    env = {"PUBLISHER_HEADER_TIMEOUT": "3", "PUBLISHER_HEADER_MAX_BYTES": "20000"}
+    env = {"PUBLISHER_HEADER_TIMEOUT": "3", "PUBLISHER_HEADER_MAX_BYTES": "20000", "PUBLISHER_SHUTDOWN_TIMEOUT": "4"}
     result = CliRunner().invoke(cli.main, ["--build-dir", str(tmp_path), "serve", "--port", "1"], env=env)
     assert result.exit_code == 0, result.output
     assert seen["http1_settings"].header_read_timeout == 3000 and seen["http1_settings"].max_buffer_size == 20000
+    assert seen["workers_kill_timeout"] == 4
 
 
 def test_pages_work_under_their_policy_in_chromium(browser, server: str) -> None:

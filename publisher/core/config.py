@@ -40,6 +40,9 @@ class Config:
     header_timeout: float = 10.0
     header_max_bytes: int = 64 * 1024
     body_timeout: float = 10.0
+    # On stop, a server process that has not finished within this many seconds is killed: a client that went
+    # silent in the middle of its body keeps its connection (and a blocked body reader) open indefinitely.
+    shutdown_timeout: int = 5
     query_timeout: float = 10.0
     query_max_rows: int = 10_000
     query_max_body: int = 1_000_000
