@@ -99,7 +99,7 @@ def build(config: Config) -> None:
 @click.option("--host", help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default 8080).")
 @click.option("--workers", type=int, help="Server processes (default 2).")
-@click.option("--threads", type=int, help="Threads per server process (default 4).")
+@click.option("--threads", type=int, help="Threads per server process (default 32).")
 @click.pass_obj
 def serve(config: Config, host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
     """Serve the current release with granian, a production HTTP server; builds first if there is none.
@@ -111,6 +111,7 @@ def serve(config: Config, host: str | None, port: int | None, workers: int | Non
 
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
 
     from publisher.core.release import current_release
 
@@ -123,8 +124,13 @@ def serve(config: Config, host: str | None, port: int | None, workers: int | Non
     # the configuration this command resolved.
     os.environ.update(config.to_environment())
     click.echo(f"Serving {config.base_iri} on http://{config.host}:{config.port}/ (Ctrl+C to stop)")
+    # Slow clients: granian (Rust) cuts off headers that take longer than header_timeout or exceed
+    # header_max_bytes without any Python thread waiting; bodies are bounded in the app (web/bodies.py).
+    http1 = HTTP1Settings(header_read_timeout=int(config.header_timeout * 1000),
+                          max_buffer_size=max(8192, config.header_max_bytes))
     Granian("publisher.serve.web.wsgi:app", address=config.host, port=config.port, interface=Interfaces.WSGI,
-            workers=config.workers, blocking_threads=config.threads, log_access=False).serve()
+            workers=config.workers, blocking_threads=config.threads, http1_settings=http1,
+            workers_kill_timeout=max(1, config.shutdown_timeout), log_access=False).serve()
 
 
 @main.command()

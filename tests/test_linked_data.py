@@ -364,11 +364,12 @@ def test_void(server: str, release) -> None:
 
 
 def test_sitemap_and_robots(server: str) -> None:
+    # Public URLs come from base_iri (issue 9), never from the Host the request named.
     sitemap = get(server, "/sitemap.xml")
     locations = re.findall(r"<loc>([^<]+)</loc>", sitemap.text)
-    assert server + ADFC in locations and server + "/partners" in locations
+    assert ADFC_IRI in locations and TEST_BASE_IRI + "partners" in locations
     robots = get(server, "/robots.txt").text
-    assert f"Sitemap: {server}/sitemap.xml" in robots
+    assert f"Sitemap: {TEST_BASE_IRI}sitemap.xml" in robots
 
 
 def test_home_page_overview_is_accessible_svg(server: str) -> None:

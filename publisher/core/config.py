@@ -32,7 +32,17 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 2
-    threads: int = 4
+    # Threads per server process. Threads blocked on a slow client cost little (the GIL is released), and a
+    # client that sends its body slowly holds one for up to body_timeout: keep plenty for everyone else.
+    threads: int = 32
+    # Slow clients: the request line and headers must arrive within header_timeout seconds and
+    # header_max_bytes (granian's HTTP/1 settings); a body within body_timeout seconds (else 408, closed).
+    header_timeout: float = 10.0
+    header_max_bytes: int = 64 * 1024
+    body_timeout: float = 10.0
+    # On stop, a server process that has not finished within this many seconds is killed: a client that went
+    # silent in the middle of its body keeps its connection (and a blocked body reader) open indefinitely.
+    shutdown_timeout: int = 5
     query_timeout: float = 10.0
     query_max_rows: int = 10_000
     query_max_body: int = 1_000_000
@@ -53,6 +63,8 @@ class Config:
     query_cache: bool = True
     # One in-memory cache per server process (responses and rendered pages), keys and values counted.
     cache_max_bytes: int = 128 * 1024 * 1024
+    # Requests whose key would be larger (query string, or a POST body to /sparql) are answered, never cached.
+    cache_max_key_bytes: int = 4096
     catalog_page_size: int = 50
     # How many complete releases the build keeps (newest by the time in their id), for diff and rollback;
     # the release being served is always kept as well.

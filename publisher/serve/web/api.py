@@ -29,7 +29,7 @@ from publisher.serve.store.base import QueryError
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
 from publisher.serve.web.queries import choices_for
-from publisher.serve.web.resources import last_modified, linker, release_etag
+from publisher.serve.web.resources import last_modified, linker, public_url, release_etag
 from publisher.serve.web.sparql import Formats, build_request, query_store
 
 bp = Blueprint("api", __name__)
@@ -322,7 +322,7 @@ def openapi(server_url: str) -> dict:
 
 @bp.route("/" + urls.API_OPENAPI)
 def openapi_document() -> Response:
-    root = request.host_url.rstrip("/") + request.script_root
+    root = public_url("").rstrip("/")  # from base_iri, never from Host (issue 9)
     return _json(openapi(root), "openapi")
 
 

@@ -26,7 +26,7 @@ from publisher.serve.render import catalog_pages as paging
 from publisher.serve.web import i18n
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
-from publisher.serve.web.resources import last_modified
+from publisher.serve.web.resources import last_modified, public_url
 
 bp = Blueprint("catalog", __name__)
 
@@ -45,11 +45,7 @@ def _config() -> Config:
 
 def _public_url(path: str) -> str:
     """The absolute URL of ``path`` as clients outside reach it (see the module docstring)."""
-    config = _config()
-    if config.trust_forwarded_headers:
-        prefix = request.headers.get("X-Forwarded-Prefix", "").strip().rstrip("/")
-        return f"{request.host_url.rstrip('/')}{prefix}/{path}"
-    return config.iri(path)
+    return public_url(path)
 
 
 def _format(ext: str | None) -> formats.Format:

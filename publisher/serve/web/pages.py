@@ -45,7 +45,7 @@ def shared_variables() -> dict:
     switch = []
     for code, label in (("de", "Deutsch"), ("en", "English")):
         args = {**kept, "lang": code}
-        switch.append((f"{root}{here}?{urlencode(args)}", code, label, code == lang))
+        switch.append((f"{root}{urls.path_href(here)}?{urlencode(args)}", code, label, code == lang))
     return {
         "lang": lang,
         "site_name": i18n.t("site_name", lang),

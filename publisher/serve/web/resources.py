@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
 from publisher import __version__
-from publisher.core import formats
+from publisher.core import formats, urls
 from publisher.core.config import Config
 from publisher.core.describe import Description
 from publisher.core.jsonld import Context
-from publisher.core.listing import COLUMNS, KINDS
+from publisher.core.listing import COLUMNS, KINDS, restore_cell
 from publisher.core.text import positive_int
 from publisher.core.urls import Urls, split_extension
 from publisher.serve.render.api import list_page, page_slice
@@ -32,13 +33,16 @@ from publisher.serve.web.cache import memo
 
 bp = Blueprint("linked_data", __name__)
 
+_ETAG_UNSAFE = re.compile(r"[^A-Za-z0-9._~=?&+:-]")
+
 LIST_FORMATS = formats.LIST_FORMATS
 
 
 def release_etag(*parts: str) -> str:
     """An entity tag from the release content and what selects the variant (format, language …)."""
     content = g.live.release.content_hash.split(":", 1)[-1][:20]
-    return "-".join((content, __version__, *(p for p in parts if p)))
+    # Only tag characters (RFC 9110 etagc): a part that came from a request can never break the header.
+    return "-".join((content, __version__, *(_ETAG_UNSAFE.sub("_", p) for p in parts if p)))
 
 
 def last_modified() -> datetime:
@@ -50,6 +54,21 @@ def linker() -> Urls:
     config: Config = current_app.config["PUBLISHER"]
     lang = i18n.language()
     return Urls(config.base_iri, request.script_root, f"?lang={lang}" if i18n.explicit() else "")
+
+
+def public_url(path: str) -> str:
+    """The absolute URL of ``path`` as clients outside reach it: from ``base_iri``, never from ``Host``.
+
+    Only a deployment that trusts its reverse proxy (``trust_forwarded_headers``) takes scheme, host and
+    prefix from the forwarded headers (ProxyFix has put them in place of the client's). The one function
+    for robots.txt, the sitemap and the catalogue.
+    """
+    config: Config = current_app.config["PUBLISHER"]
+    forwarded = None
+    if config.trust_forwarded_headers:
+        prefix = request.headers.get("X-Forwarded-Prefix", "").strip().rstrip("/")
+        forwarded = request.host_url.rstrip("/") + prefix
+    return urls.public_url(config.base_iri, path, forwarded)
 
 
 def alternates(links: Urls, stem: str, fmt: formats.Format,
@@ -126,7 +145,8 @@ def listing(kind: str, ext: str | None = None) -> Response:
         body = memo((g.live.release.id, "list", kind, fmt.name),
                     lambda: layout.list_file(kind, fmt.extension).read_bytes())
     response = neg.respond(
-        body, fmt, etag=release_etag("list", kind, fmt.name, lang, request.args.get("lang", ""), *paging[:2]),
+        body, fmt, etag=release_etag("list", kind, fmt.name, lang, links.lang_query if fmt is formats.HTML else "",
+                                     *paging[:2]),
         last_modified=last_modified(), alternates=alternates(links, kind, fmt, LIST_FORMATS),
         content_location=links.document(kind, formats.get(fmt.body_format)) if ext is None else None,
         vary_language=fmt is formats.HTML,
@@ -166,7 +186,7 @@ def list_pages(kind: str, links: Urls, ext: str | None) -> tuple[bytes, list[str
 
 def read_rows(layout, kind: str) -> list[dict[str, str]]:
     with open(layout.list_file(kind, formats.CSV.extension), encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(io.StringIO(f.read())))
+        return [{k: restore_cell(v) for k, v in row.items()} for row in csv.DictReader(io.StringIO(f.read()))]
 
 
 def _list_page(layout, kind: str, links: Urls) -> bytes:
@@ -177,4 +197,4 @@ def _list_page(layout, kind: str, links: Urls) -> bytes:
                                     if f is not formats.HTML]).encode()
 
 
-__all__ = ["KINDS", "bp", "linker", "release_etag", "last_modified", "render_description"]
+__all__ = ["KINDS", "bp", "linker", "public_url", "release_etag", "last_modified", "render_description"]
