@@ -85,10 +85,8 @@ def test_catalogue_last_modified_and_etag_follow_its_content(config, tmp_path: P
     from dataclasses import replace
     from datetime import UTC, datetime
 
-    from publisher.build import build
+    from publisher.build import ARTIFACT_STEPS, build
     from publisher.serve.web.app import create_app
-
-    from publisher.build import ARTIFACT_STEPS
 
     def also_a_readme(ctx) -> None:  # a release that differs, with the same catalogue content
         (ctx.out / "README.txt").write_text("rebuilt\n", encoding="utf-8")
