@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 from pyld import jsonld
 
 from publisher.serve.web.app import create_app
-from tests.conftest import TEST_BASE_IRI
+from tests.conftest import TEST_BASE_IRI, context_loader
 
 ADFC = "/id/organization/adfc"
 
@@ -24,15 +24,6 @@ def client(release, config):
 @pytest.fixture(scope="module")
 def context_doc(client) -> dict:
     return client.get("/context/v1.jsonld").get_json(force=True)
-
-
-def loader_for(context_doc: dict):
-    def load(url: str, options=None):
-        if url == TEST_BASE_IRI + "context/v1.jsonld":
-            return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
-                    "document": context_doc}
-        raise AssertionError(f"JSON-LD processing tried to fetch {url}")
-    return load
 
 
 def media(response) -> str:
@@ -73,7 +64,7 @@ def test_context_binds_no_prefixes(context_doc: dict) -> None:
                                   "/.well-known/void.jsonld", "/partners.jsonld", "/alignments.jsonld"])
 def test_recompaction_keeps_full_iri_ids(client, context_doc: dict, path: str) -> None:
     doc = client.get(path).get_json(force=True)
-    options = {"documentLoader": loader_for(context_doc)}
+    options = {"documentLoader": context_loader(context_doc)}
     compacted = jsonld.compact(jsonld.expand(doc, options), context_doc, options)
     compacted.pop("@context")
     ids = re.findall(r'"id": "([^"]*)"', json.dumps(compacted))

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from publisher.core.config import Config
 from publisher.core.release import Release
-from publisher.serve.web.app import create_app
+from tests.conftest import app_in_process
 
 LINK = re.compile(r"""(?:href|src|action)\s*=\s*["']([^"']*)["']""", re.I)
 HEADER_LINK = re.compile(r"<([^>]*)>")
@@ -57,11 +57,7 @@ sparql_texts = st.one_of(
 
 @pytest.fixture(scope="module")
 def app(release: Release, config: Config) -> Iterator[Flask]:
-    app = create_app(config)
-    yield app
-    pool = app.extensions.get("sparql_pool")
-    if pool is not None:
-        pool.close()
+    yield from app_in_process(config)
 
 
 def _request(app: Flask, path: str, headers: dict, query: dict | str | None = None, method: str = "GET",

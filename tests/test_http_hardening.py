@@ -32,15 +32,6 @@ HREF = re.compile(r"""(?:href|src|action)\s*=\s*["']([^"']*)["']""", re.I)
 
 
 @pytest.fixture
-def app(release: Release, config: Config) -> Iterator[Flask]:
-    app = create_app(config)
-    yield app
-    pool = app.extensions.get("sparql_pool")
-    if pool is not None:
-        pool.close()
-
-
-@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -22,7 +22,7 @@ from pyld import jsonld
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
-from tests.conftest import TEST_BASE_IRI
+from tests.conftest import TEST_BASE_IRI, context_loader
 from tests.inprocess import HTTP
 
 ADFC = "/id/organization/adfc"
@@ -71,13 +71,7 @@ def context_doc(server: str) -> dict:
 
 @pytest.fixture(scope="module")
 def loader(context_doc: dict):
-    """A pyld document loader that serves only the project's own context and refuses everything else."""
-    def load(url: str, options=None):
-        if url == TEST_BASE_IRI + "context/v1.jsonld":
-            return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
-                    "document": context_doc}
-        raise AssertionError(f"JSON-LD processing tried to fetch {url}")
-    return load
+    return context_loader(context_doc)
 
 
 def parse_jsonld(doc: dict, context_doc: dict) -> Graph:
