@@ -237,6 +237,8 @@ def test_query_budget_gives_429_per_client(config, release, trusted):
         assert r.status_code == 429, r.text
         assert 1 <= int(r.headers["Retry-After"]) <= 60 and "query time" in r.json()["error"]["message"]
         assert requests.get(f"{url}/queries/partners-by-goal.csv?goal=13", headers=me, timeout=30).status_code == 429
+        rows = requests.get(f"{url}/api/v1/queries/partners-by-goal?goal=13", headers=me, timeout=30)
+        assert rows.status_code == 429 and 1 <= int(rows.headers["Retry-After"]) <= 60  # the JSON API too
         other = query(url, SIMPLE, headers={"X-Forwarded-For": "203.0.113.9"})
         # Another forwarded address is another client only when the proxy's headers are trusted.
         assert other.status_code == (200 if trusted else 429)

@@ -30,7 +30,7 @@ from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
 from publisher.serve.web.queries import choices_for
 from publisher.serve.web.resources import last_modified, linker, public_url, release_etag
-from publisher.serve.web.sparql import Formats, build_request, query_store
+from publisher.serve.web.sparql import Formats, build_request, query_error_response, query_store
 
 bp = Blueprint("api", __name__)
 ROUTES: list[tuple[str, dict]] = []  # (OpenAPI path, operation), in declaration order
@@ -253,8 +253,8 @@ def query_rows(name: str) -> Response:
                          substitutions=substitutions)
     try:
         result = query_store().run(qreq)
-    except QueryError as exc:
-        abort(exc.status, description=exc.message)
+    except QueryError as exc:  # with Retry-After on 429/503, as /sparql answers them
+        return query_error_response(exc)
     return _paged(solution_rows(result.body)[1])
 
 
