@@ -87,7 +87,7 @@ def catalog_step(ctx: BuildContext) -> None:
             "turtle", f"{spec.title_de} (Turtle)", f"{spec.title_en} (Turtle)",
             "Alle Aussagen über die Ressourcen dieses Teildatensatzes, als Turtle.",
             "All statements about the resources of this part, as Turtle.",
-            iris.part_download(spec.slug), "RDF_TURTLE", "text/turtle", False, facts)]
+            iris.part_download(spec.slug), "RDF_TURTLE", formats.TURTLE.media_type, False, facts)]
     distributions["partners"] += _dumps(layout, config, (PARTNERS_CSV,))
 
     built_at = datetime.fromisoformat(ctx.manifest["built_at"].replace("Z", "+00:00"))  # no Release yet

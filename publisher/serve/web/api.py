@@ -32,6 +32,8 @@ from publisher.serve.web.queries import choices_for
 from publisher.serve.web.resources import last_modified, linker, public_url, release_etag
 from publisher.serve.web.sparql import Formats, build_request, query_error_response, query_store
 
+JSON_TYPE = formats.JSON.media_type
+
 bp = Blueprint("api", __name__)
 ROUTES: list[tuple[str, dict]] = []  # (OpenAPI path, operation), in declaration order
 
@@ -59,12 +61,12 @@ PAGE_PARAMS = [
      "description": "Items per page (default list_page_size, at most api_max_page_size) / Einträge je Seite"},
 ]
 ERRORS = {"400": {"description": "Invalid parameter / ungültiger Parameter", "content": {
-    "application/json": {"schema": _ref("Error")}}},
-    "404": {"description": "Not found / nicht gefunden", "content": {"application/json": {"schema": _ref("Error")}}}}
+    JSON_TYPE: {"schema": _ref("Error")}}},
+    "404": {"description": "Not found / nicht gefunden", "content": {JSON_TYPE: {"schema": _ref("Error")}}}}
 
 
 def _ok(schema: dict, description: str) -> dict:
-    return {"200": {"description": description, "content": {"application/json": {"schema": schema}},
+    return {"200": {"description": description, "content": {JSON_TYPE: {"schema": schema}},
                     "headers": {"ETag": {"schema": {"type": "string"}}}}, **ERRORS}
 
 
@@ -239,7 +241,7 @@ def queries() -> Response:
             responses={**_ok({"type": "array", "items": {"type": "object",
                                                          "additionalProperties": {"type": "string"}}},
                              "Rows: one object per solution, unbound variables left out"),
-                       "504": {"description": "Timeout", "content": {"application/json": {"schema": _ref("Error")}}}})
+                       "504": {"description": "Timeout", "content": {JSON_TYPE: {"schema": _ref("Error")}}}})
 def query_rows(name: str) -> Response:
     config: Config = current_app.config["PUBLISHER"]
     query = named_queries().get(name)

@@ -13,6 +13,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from publisher.core import formats
 from publisher.core.config import Config
 from publisher.core.urls import linkable
 from publisher.serve.store.live import LiveRelease, NoRelease
@@ -58,7 +59,7 @@ def create_app(config: Config | None = None) -> Flask:
         response.headers.setdefault("Access-Control-Expose-Headers", "ETag, Link, Content-Location, Vary")
         # The one place for the security headers: every response, whatever blueprint made it.
         response.headers.update(SECURITY_HEADERS)
-        if response.mimetype in ("text/html", "application/xhtml+xml"):
+        if response.mimetype in (formats.HTML.media_type, *formats.HTML.aliases):
             response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return response
 
