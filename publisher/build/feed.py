@@ -33,17 +33,15 @@ from publisher.build.catalog.dates import previous_state
 from publisher.build.catalog.graph import CatalogIris
 from publisher.build.changes import compare
 from publisher.core import urls
+from publisher.core.namespaces import AS, DCTERMS, LDES, RDF, TREE, XSD
 from publisher.core.release import Layout
 
 if TYPE_CHECKING:  # the pipeline imports this module to register the step
     from publisher.build.pipeline import BuildContext
 
-LDES = "https://w3id.org/ldes#"
-TREE = "https://w3id.org/tree#"
-AS = "https://www.w3.org/ns/activitystreams#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-DCT_TITLE = "http://purl.org/dc/terms/title"
-XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+RDF_TYPE = str(RDF.type)
+DCT_TITLE = str(DCTERMS.title)
+XSD_DATETIME = str(XSD.dateTime)
 # changes.json's words -> the Activity Streams type of the activity
 ACTIVITY = {"added": "Create", "changed": "Update", "removed": "Delete"}
 STATE_VERSION = 1
@@ -140,18 +138,20 @@ def feed_step(ctx: BuildContext) -> None:
     for page in state.closed:  # closed pages never change: the same bytes as before
         shutil.copyfile(ctx.previous.layout.feed_page(page.number), layout.feed_page(page.number))
     new = activities(ctx, published, snapshot=old is None)
-    members = state.open_members + new
-    number, lower = state.open_number, state.open_lower
+    members, number, lower = list(state.open_members), state.open_number, state.open_lower
+    pending = list(new)
     size = config.feed_page_size
-    while len(members) >= size:
-        chunk, members = members[:size], members[size:]
-        lower = lower or chunk[0].published
-        upper = chunk[-1].published  # every later member is published at or after it
-        _write_page(layout, config.base_iri, number, chunk, (number + 1, upper))
-        state.closed.append(Page(number, lower, len(chunk)))
-        number, lower = number + 1, upper
-    if lower is None and members:
-        lower = members[0].published
+    while True:
+        # Members already on the open page stay there (their IRIs name the page); new ones fill it up.
+        room = max(size - len(members), 0)
+        members, pending = members + pending[:room], pending[room:]
+        lower = lower or (members[0].published if members else None)
+        if len(members) < size:
+            break
+        upper = members[-1].published  # every later member is published at or after it
+        _write_page(layout, config.base_iri, number, members, (number + 1, upper))
+        state.closed.append(Page(number, lower, len(members)))
+        members, number, lower = [], number + 1, upper
     _write_page(layout, config.base_iri, number, members, None)
     state.open_number, state.open_lower, state.open_members = number, lower, members
     pages = [*state.closed, Page(number, lower, len(members))]
