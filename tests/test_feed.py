@@ -9,6 +9,7 @@ relation, as a harvester would.
 from __future__ import annotations
 
 import shutil
+import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from publisher.build import build
 from publisher.core.config import Config
 from publisher.core.release import Release
 from publisher.serve.web.app import create_app
-from tests.conftest import REPO, TEST_BASE_IRI
+from tests.conftest import REPO, TEST_BASE_IRI, free_port, start_server, stop_server
 
 LDES = "https://w3id.org/ldes#"
 TREE = "https://w3id.org/tree#"
@@ -28,6 +29,7 @@ AS = "https://www.w3.org/ns/activitystreams#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 ADFC = TEST_BASE_IRI + "id/organization/adfc"
 FEED = TEST_BASE_IRI + "feed"
+LDES_CLIENT = REPO / ".cache" / "npm" / "node_modules" / ".bin" / "ldes-client"  # tools/install-test-dependencies.sh
 DAYS = [datetime(2026, 6, day, 12, 0, tzinfo=UTC) for day in (1, 2, 3)]
 
 
@@ -240,3 +242,31 @@ def test_the_catalogue_and_void_link_the_feed(feed_releases) -> None:
                and t.object.value == FEED for t in catalog)
     void = parse(client.get("/.well-known/void.nt").data, ox.RdfFormat.N_TRIPLES)
     assert any(t.predicate.value == see_also and t.object.value == FEED for t in void)
+
+
+@pytest.mark.skipif(not LDES_CLIENT.exists() or shutil.which("node") is None,
+                    reason="npm ldes-client is not installed (tools/install-test-dependencies.sh installs it)")
+def test_a_real_ldes_client_reads_the_feed_over_loopback(project_copy: Path) -> None:
+    """ldes-client (rdf-connect) follows the relations over HTTP from the root and emits every member."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"  # the IRIs must be the URLs, for the client follows tree:node IRIs
+    config = Config.load(root=project_copy, base_iri=base, build_dir=project_copy / "build", feed_page_size=50)
+    build(config, now=DAYS[0])
+    rename(project_copy, '"ADFC e.V."@de', '"ADFC Dortmund e.V."@de')
+    release = build(config, now=DAYS[1])
+    proc, url = start_server(config, port=port)
+    try:
+        run = subprocess.run([str(LDES_CLIENT), url + "/feed"], capture_output=True, text=True, timeout=120,
+                             cwd=project_copy)
+    finally:
+        stop_server(proc)
+    assert run.returncode == 0, run.stderr[-2000:]
+    triples = parse(run.stdout.encode(), ox.RdfFormat.N_TRIPLES)
+    emitted: dict[str, dict[str, str]] = {}
+    for t in triples:
+        key = {RDF_TYPE: "type", AS + "object": "object", AS + "published": "published"}.get(t.predicate.value)
+        if key:
+            emitted.setdefault(t.subject.value, {})[key] = t.object.value
+    assert len(emitted) == release.manifest["feed"]["members"] > 50, "every member of every page"
+    assert {"type": AS + "Update", "object": base + "id/organization/adfc", "published": stamp(DAYS[1])} \
+        in emitted.values()
