@@ -1,7 +1,8 @@
 #!/bin/sh
 # What the test suite needs beyond PyPI: Debian's Chromium for the browser tests (driven by Playwright
 # with executable_path=/usr/bin/chromium; Playwright never downloads a browser), and axe-core from the
-# npm registry for the accessibility checks (into .cache/npm, which git ignores).
+# npm registry for the accessibility checks, and ldes-client (a real LDES client) for the change feed's
+# test (both into .cache/npm, which git ignores).
 set -e
 cd "$(dirname "$0")/.."
 if [ ! -x /usr/bin/chromium ]; then
@@ -24,4 +25,8 @@ if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null
     fi
     npm install --prefix .cache/npm axe-core@4.14 --no-audit --no-fund --silent
+fi
+if [ ! -x .cache/npm/node_modules/.bin/ldes-client ]; then
+    npm install --prefix .cache/npm ldes-client@0.3.0 --no-audit --no-fund --silent || \
+        echo "ldes-client not installed; the test that reads the feed with it will be skipped" >&2
 fi

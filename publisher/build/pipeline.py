@@ -38,6 +38,7 @@ from publisher.build.catalog.step import catalog_step
 from publisher.build.changes import write_changes
 from publisher.build.derive import derive_shortcuts
 from publisher.build.dumps import write_dumps
+from publisher.build.feed import feed_step
 from publisher.build.sources import Sources, load_sources
 from publisher.build.validation import BuildRefused, Report, shapes_graph, validate
 from publisher.core.config import Config
@@ -94,8 +95,9 @@ class BuildContext:
 
 ArtifactStep = Callable[[BuildContext], None]
 
-# Each module that adds files to a release registers its step here, in the order they run.
-ARTIFACT_STEPS: list[ArtifactStep] = [write_dumps, catalog_step]
+# Each module that adds files to a release registers its step here, in the order they run. Every release
+# has its dataset, store and changes.json before the first step; the feed reads the catalogue's state.
+ARTIFACT_STEPS: list[ArtifactStep] = [write_dumps, catalog_step, feed_step]
 
 
 def load_and_derive(config: Config) -> tuple[Sources, Dataset, Graph]:
@@ -211,10 +213,10 @@ def _publish(config: Config, dataset: Dataset, graph: Graph, *, sources: Sources
         manifest["previous"] = previous.id if previous is not None else None
         ctx = BuildContext(config, ProjectNamespaces(config.base_iri), dataset, graph, store,
                            layout, manifest, previous, sources)
+        # Every release's change list comes before the artifact steps, so that they may read it (the feed).
+        manifest["changes"] = write_changes(layout, build_id, previous, config.base_iri)["summary"]
         for step in steps:
             step(ctx)
-        changes = write_changes(layout, build_id, previous, config.base_iri)
-        manifest["changes"] = changes["summary"]
         store.flush()
         del store, ctx
         gc.collect()  # close the store before its files are hashed

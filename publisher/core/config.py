@@ -66,6 +66,11 @@ class Config:
     # Requests whose key would be larger (query string, or a POST body to /sparql) are answered, never cached.
     cache_max_key_bytes: int = 4096
     catalog_page_size: int = 50
+    # Members (activities) per page of the change feed (/feed/<n>): a page closes, and never changes again,
+    # when it holds this many. Changing it affects only pages opened later; closed pages stay as they are.
+    feed_page_size: int = 100
+    # Seconds clients may cache the feed's root and its open page (closed pages are cached as immutable).
+    feed_max_age: int = 60
     # How many complete releases the build keeps (newest by the time in their id), for diff and rollback;
     # the release being served is always kept as well.
     keep_releases: int = 10
@@ -99,6 +104,8 @@ class Config:
             )
         if self.keep_releases < 1:
             raise ValueError(f"keep_releases must be at least 1, got {self.keep_releases}")
+        if self.feed_page_size < 1:
+            raise ValueError(f"feed_page_size must be at least 1, got {self.feed_page_size}")
         if self.catalog_profile not in CATALOG_PROFILES:
             raise ValueError(f"catalog_profile must be one of {', '.join(CATALOG_PROFILES)}, "
                              f"got {self.catalog_profile!r}")

@@ -15,6 +15,10 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
+# The change feed (publisher.build.feed): Linked Data Event Streams, TREE paging, Activity Streams 2.0.
+LDES = Namespace("https://w3id.org/ldes#")
+TREE = Namespace("https://w3id.org/tree#")
+AS = Namespace("https://www.w3.org/ns/activitystreams#")
 #: The 17 Sustainable Development Goals, by number; ``goal_iri`` gives the UN's IRI of one.
 SDG_GOALS: tuple[int, ...] = tuple(range(1, 18))
 
@@ -29,7 +33,7 @@ def goal_number(text: str) -> int | None:
     return int(head) if head.isascii() and head.isdigit() and int(head) in SDG_GOALS else None
 
 __all__ = [
-    "ADMS", "DCATAP", "DCATDE", "HYDRA", "SPDX", "VCARD",
+    "ADMS", "AS", "DCATAP", "LDES", "TREE", "DCATDE", "HYDRA", "SPDX", "VCARD",
     "DCAT", "DCTERMS", "FOAF", "OWL", "PROV", "RDF", "RDFS", "SCHEMA", "SDG", "SDG_SCHEME", "SH", "SKOS",
     "VOID", "XSD", "ProjectNamespaces", "SDG_GOALS", "goal_iri", "goal_number",
 ]

@@ -104,6 +104,26 @@ class Layout:
         """What changed against the previous release (``publisher.build.changes``), read by ``/changes``."""
         return self.root / "changes.json"
 
+    @property
+    def feed(self) -> Path:
+        """The change feed (``publisher.build.feed``): its root, its pages and its state."""
+        return self.root / "feed"
+
+    @property
+    def feed_root(self) -> Path:
+        """The stream's root node (every page with its lower bound), sorted N-Triples; rewritten each build."""
+        return self.feed / "root.nt"
+
+    def feed_page(self, number: int) -> Path:
+        """Page ``number`` of the feed, sorted N-Triples; a closed page is copied byte for byte from release
+        to release, only the open (last) one is rewritten."""
+        return self.feed / "pages" / f"{number}.nt"
+
+    @property
+    def feed_state(self) -> Path:
+        """The feed's pages and the open page's members, carried from release to release."""
+        return self.feed / "state.json"
+
     def hashed_files(self) -> list[str]:
         """The files the manifest vouches for, relative to the root: all but the manifest itself and
         RocksDB's diagnostic files (``UNHASHED_STORE_FILES``)."""

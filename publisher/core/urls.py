@@ -23,6 +23,8 @@ VOID = ".well-known/void"
 CATALOG = "catalog"
 CHANGES = "changes"  # the change log (Änderungsprotokoll) of the kept releases
 CATALOG_SERVICE = "catalog/service/sparql"  # the dcat:DataService of the SPARQL endpoint
+FEED = "feed"  # the change feed (LDES, DCAT-AP Feeds): the stream's root node; its pages at feed/<n>
+FEED_STREAM = FEED + "#stream"  # the ldes:EventStream itself
 CONTEXT_VERSION = "v1"
 CONTEXT = f"context/{CONTEXT_VERSION}.jsonld"
 DUMPS = "dumps"
@@ -93,6 +95,11 @@ def document_path(path: str, fmt: Format) -> str:
     """The URL path of the document for ``path`` in ``fmt`` (``def/`` → ``/def/index.ttl``)."""
     path = path.lstrip("/")
     return "/" + (path + "index" if path.endswith("/") else path) + "." + fmt.extension
+
+
+def feed_page(number: int) -> str:
+    """The path of page ``number`` (1, 2, …) of the change feed, relative to the base."""
+    return f"{FEED}/{number}"
 
 
 def gzip_dump_name(fmt: Format) -> str:

@@ -148,6 +148,8 @@ def _catalog(g: Graph, iris: CatalogIris, entries: list[DatasetEntry], licence: 
     g.add((c, DCAT.service, iris.service))
     # The VoID description of the same data (served by the Linked Data routes).
     g.add((c, RDFS.seeAlso, URIRef(iris.config.iri(urls.VOID))))
+    # The change feed (LDES, DCAT-AP Feeds): what each release added, changed or removed, for harvesters.
+    g.add((c, RDFS.seeAlso, URIRef(iris.config.iri(urls.FEED))))
 
 
 def _agents(g: Graph, iris: CatalogIris, config: Config) -> None:

@@ -32,6 +32,8 @@ def void_description(config: Config, release: Release) -> Description:
         (ds, VOID.uriSpace, ox.Literal(config.iri("id/"))),
         (ds, VOID.rootResource, ox.NamedNode(config.iri(""))),
         (ds, RDFS.seeAlso, ox.NamedNode(config.iri(urls.CATALOG))),
+        # The change feed (LDES): every release's changes, for incremental harvesting.
+        (ds, RDFS.seeAlso, ox.NamedNode(config.iri(urls.FEED))),
     ]
     triples += [(ds, VOID.feature, ox.NamedNode(f.w3c_iri)) for f in formats.RDF_FORMATS]
     totals, classes = void_statistics(manifest)

@@ -142,9 +142,9 @@ def _require_host(wsgi_app):
 
 def _blueprints() -> list:
     # Each family of routes is one module; adding one is one line here.
-    from publisher.serve.web import api, catalog, changes, discovery, pages, queries, resources, sparql
+    from publisher.serve.web import api, catalog, changes, discovery, feed, pages, queries, resources, sparql
 
-    return [sparql.bp, queries.bp, catalog.bp, api.bp,
+    return [sparql.bp, queries.bp, catalog.bp, api.bp, feed.bp,
             pages.bp, changes.bp,
             discovery.bp,
             resources.bp]
