@@ -55,7 +55,7 @@ class Config:
     # Bytes of one query result (the body the worker writes); rows beyond it are cut like the row cap.
     query_max_result_bytes: int = 16 * 1024 * 1024
     # Seconds a query request waits for a free worker before it is answered 503 with Retry-After.
-    query_queue_wait: float = 0.5
+    query_queue_wait: float = 1.0
     # Per-client query time: at most query_budget_seconds of evaluation per query_budget_window seconds
     # (per server process), else 429 with Retry-After; 0 turns the budget off.
     query_budget_seconds: float = 30.0
