@@ -64,7 +64,7 @@ class CatalogIris:
         self.service = URIRef(config.iri(urls.CATALOG_SERVICE))
         self.contact = URIRef(config.iri("catalog/contact-point"))
         self.rights = URIRef(config.iri("catalog/rights"))
-        self.shapes = URIRef(config.iri("catalog/shapes"))
+        self.shapes = URIRef(config.iri(urls.CATALOG_SHAPES))
         self.publisher = URIRef(config.iri(OFFICE))
 
     def dataset(self, slug: str) -> URIRef:
@@ -77,7 +77,7 @@ class CatalogIris:
         return URIRef(self.config.iri(f"catalog/record/{slug}"))
 
     def part_download(self, slug: str) -> str:
-        return self.config.iri(f"catalog/download/{slug}.ttl")
+        return self.config.iri(f"{urls.CATALOG_DOWNLOAD}/{slug}.ttl")
 
 
 PROFILE_2 = "dcat-ap.de-2.0"

@@ -65,8 +65,8 @@ def _page_number() -> int:
     return number
 
 
-@bp.route("/catalog", methods=["GET", "HEAD"])
-@bp.route("/catalog.<ext>", methods=["GET", "HEAD"])
+@bp.route("/" + urls.CATALOG, methods=["GET", "HEAD"])
+@bp.route("/" + urls.CATALOG + ".<ext>", methods=["GET", "HEAD"])
 def catalog(ext: str | None = None) -> Response:
     release = g.live.release
     graph = _graph()
@@ -90,7 +90,7 @@ def catalog(ext: str | None = None) -> Response:
                    alternates, negotiated=ext is None)
 
 
-@bp.route("/catalog/download/<slug>.ttl", methods=["GET", "HEAD"])
+@bp.route("/" + urls.CATALOG_DOWNLOAD + "/<slug>.ttl", methods=["GET", "HEAD"])
 def download(slug: str) -> Response:
     release = g.live.release
     _graph()
@@ -101,7 +101,7 @@ def download(slug: str) -> Response:
     return _finish(response, release, f"part-{slug}", (), negotiated=False)
 
 
-@bp.route("/catalog/shapes", methods=["GET", "HEAD"])
+@bp.route("/" + urls.CATALOG_SHAPES, methods=["GET", "HEAD"])
 def shapes() -> Response:
     """The SHACL shapes the datasets conform to (``dcterms:conformsTo``), as the release was built with."""
     release = g.live.release
@@ -111,7 +111,7 @@ def shapes() -> Response:
     return _finish(response, release, "shapes", (), negotiated=False)
 
 
-@bp.route("/catalog/<path:rest>", methods=["GET", "HEAD"])
+@bp.route("/" + urls.CATALOG + "/<path:rest>", methods=["GET", "HEAD"])
 def node(rest: str) -> Response:
     """A dataset, distribution, the service, the contact point or the rights statement, by its IRI."""
     release = g.live.release

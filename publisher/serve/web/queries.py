@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
 
-from publisher.core import formats
+from publisher.core import formats, urls
 from publisher.core.config import Config
 from publisher.core.named_queries import CONCEPT_KINDS, NamedQuery, ParameterError, editor_text, named_queries
 from publisher.core.namespaces import SDG_GOALS
@@ -52,13 +52,13 @@ def choices_for(config: Config) -> Callable[[str], list[str]]:
     return choices
 
 
-@bp.route("/queries")
+@bp.route("/" + urls.QUERIES)
 def index() -> Response:
     fmt = neg.choose(INDEX_OFFERS, request.headers.get("Accept"))
     queries = list(named_queries().values())
     if fmt is formats.JSON:
         return neg.finish(jsonify([{
-            "name": q.name, "url": f"{request.script_root}/queries/{q.name}", "title": dict(q.titles),
+            "name": q.name, "url": f"{request.script_root}/{urls.QUERIES}/{q.name}", "title": dict(q.titles),
             "description": dict(q.descriptions),
             "parameters": [{"name": p.name, "kind": p.kind, "default": p.default} for p in q.parameters],
         } for q in queries]))
@@ -66,7 +66,7 @@ def index() -> Response:
     return neg.finish(Response(html, content_type=formats.HTML.content_type))
 
 
-@bp.route("/queries/<name>")
+@bp.route("/" + urls.QUERIES + "/<name>")
 def run(name: str) -> Response:
     config: Config = current_app.config["PUBLISHER"]
     name, fmt = split_extension(name, SOLUTION_OFFERS)
@@ -114,7 +114,7 @@ def _page(config: Config, query: NamedQuery, args: dict, substitutions: tuple, r
         "query.html", title=query.title("en"), query=query, fields=fields,
         text=query.sparql(config.base_iri), editor=editor_text(query, config.base_iri, substitutions),
         result=table(result), result_meta=result,
-        downloads=download_links(values, f"{request.script_root}/queries/{query.name}"),
+        downloads=download_links(values, f"{request.script_root}/{urls.QUERIES}/{query.name}"),
     )
     response = Response(html, content_type=formats.HTML.content_type)
     response.vary.add("Accept")

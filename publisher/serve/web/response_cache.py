@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+from publisher.core import urls
 from publisher.serve.store.guard import keywords
 from publisher.serve.store.live import LiveRelease, NoRelease
 from publisher.serve.web.cache import Cache
@@ -28,7 +29,7 @@ from publisher.serve.web.cache import Cache
 VARIANT_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ACCEPT_LANGUAGE", "HTTP_IF_NONE_MATCH",
                    "HTTP_IF_MODIFIED_SINCE", "HTTP_HOST", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
                    "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX")
-QUERY_PATHS = ("/sparql", "/queries")
+QUERY_PATHS = ("/" + urls.SPARQL, "/" + urls.QUERIES)
 VOLATILE = {"NOW", "RAND", "UUID", "STRUUID", "BNODE"}
 CACHEABLE_STATUS = ("200", "304", "404", "406", "410")
 MAX_ENTRY = 2 * 1024 * 1024
