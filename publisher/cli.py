@@ -1,4 +1,4 @@
-"""The command line: ``publisher validate | build | serve | push``.
+"""The command line: ``publisher validate | build | serve | push | export``.
 
 Errors in the data end in a message that names the file (and line), the resource and the property,
 and a non-zero exit; never a traceback.
@@ -112,15 +112,28 @@ def serve(config: Config, host: str | None, port: int | None, workers: int | Non
 
 @main.command()
 @click.option("--graph-store", required=True, metavar="URL",
-              help="The store's Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph).")
+              help="The store's Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph), "
+                   "http://127.0.0.1:8890/sparql-graph-crud-auth (Virtuoso).")
 @click.option("--query-endpoint", required=True, metavar="URL",
               help="The store's SPARQL query endpoint, e.g. http://127.0.0.1:7878/query (Oxigraph).")
-@click.option("--user", envvar="PUBLISHER_STORE_USER", help="User name, if the store asks for one.")
-@click.option("--password", envvar="PUBLISHER_STORE_PASSWORD", help="Password (better: the environment).")
+@click.option("--update-endpoint", metavar="URL",
+              help="The store's SPARQL Update endpoint, for the one-step switch, e.g. http://127.0.0.1:7878/update "
+                   "(Oxigraph), http://127.0.0.1:8890/sparql-auth (Virtuoso). Without it the one-triple pointer "
+                   "graph is replaced by one PUT.")
+@click.option("--retries", type=int, default=4, show_default=True,
+              help="Retries of a request on a transient error (connection refused, 5xx), with backoff.")
+@click.option("--grace", type=float, default=3.0, show_default=True,
+              help="Seconds to wait after the switch before deleting the old release's graphs, so that reads "
+                   "that began on it can finish.")
 @click.pass_obj
-def push(config: Config, graph_store: str, query_endpoint: str, user: str | None, password: str | None) -> None:
-    """Copy the current release into an external SPARQL store (one PUT per graph) and verify it."""
-    from publisher.build.push import PushError
+def push(config: Config, graph_store: str, query_endpoint: str, update_endpoint: str | None, retries: int,
+         grace: float) -> None:
+    """Copy the current release into an external SPARQL store atomically: load it into graphs named for the
+    release, verify the counts, switch the store's pointer in one step, delete the old release's graphs.
+
+    Credentials come only from the environment: PUBLISHER_STORE_USER and PUBLISHER_STORE_PASSWORD.
+    """
+    from publisher.build.push import Endpoints, PushError
     from publisher.build.push import push as push_release
     from publisher.core.release import current_release
 
@@ -128,12 +141,36 @@ def push(config: Config, graph_store: str, query_endpoint: str, user: str | None
     if release is None:
         click.echo("No release to push; run 'publisher build' first.", err=True)
         sys.exit(1)
+    user = os.environ.get("PUBLISHER_STORE_USER")
+    auth = (user, os.environ.get("PUBLISHER_STORE_PASSWORD", "")) if user else None
+    total = sum(release.manifest["graphs"].values())
+    # A bar for people at a terminal; one line per graph for logs and for CI.
+    bar = click.progressbar(length=total, label="uploading", file=sys.stderr) if sys.stderr.isatty() else None
+    done = [0, 0]
+
+    def progress(graph: str, triples: int) -> None:
+        done[0] += 1
+        done[1] += triples
+        if bar is not None:
+            bar.update(triples)
+        else:
+            click.echo(f"  loaded graph {done[0]}/{len(release.manifest['graphs'])} {graph} ({triples} triples, "
+                       f"{done[1]}/{total})", err=True)
+
+    def say(text: str) -> None:
+        if bar is not None and done[0]:
+            bar.render_finish()
+        click.echo(text, err=True)
+
     try:
-        report = push_release(release, graph_store, query_endpoint, (user, password or "") if user else None)
+        report = push_release(release, Endpoints(graph_store, query_endpoint, update_endpoint), auth,
+                              progress=progress, say=say, retries=retries, grace=grace)
     except PushError as exc:
         click.echo(f"Push failed: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"Pushed release {release.id}: {len(report.graphs)} graphs, {sum(report.graphs.values())} triples"
+    what = "Pushed" if report.loaded else "Already served"
+    click.echo(f"{what} release {release.id}: {len(report.graphs)} graphs, {report.triples} triples"
+               + (f" (previously served: {report.previous})" if report.previous and report.loaded else "")
                + (f"; deleted {len(report.deleted)} stale graph(s)" if report.deleted else ""))
 
 
