@@ -83,8 +83,13 @@ def build(config: Config) -> None:
 @click.option("--port", type=int, help="Port to listen on (default 8080).")
 @click.option("--workers", type=int, help="Server processes (default 2).")
 @click.option("--threads", type=int, help="Threads per server process (default 4).")
+@click.option("--store", metavar="URL",
+              help="Serve from an external SPARQL 1.1 query endpoint (the release 'publisher push' put there) "
+                   "instead of the embedded store, e.g. http://127.0.0.1:7878/query (Oxigraph), "
+                   "http://127.0.0.1:8890/sparql (Virtuoso). Credentials: PUBLISHER_STORE_USER/_PASSWORD.")
 @click.pass_obj
-def serve(config: Config, host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
+def serve(config: Config, host: str | None, port: int | None, workers: int | None, threads: int | None,
+          store: str | None) -> None:
     """Serve the current release with granian, a production HTTP server; builds first if there is none.
 
     granian's HTTP layer is Rust, so the Python code runs only the app: the server answers cached
@@ -97,15 +102,16 @@ def serve(config: Config, host: str | None, port: int | None, workers: int | Non
 
     from publisher.core.release import current_release
 
-    chosen = {"host": host, "port": port, "workers": workers, "threads": threads}
+    chosen = {"host": host, "port": port, "workers": workers, "threads": threads, "store": store}
     config = replace(config, **{k: v for k, v in chosen.items() if v})
-    if current_release(config.builds) is None:
+    if not config.store and current_release(config.builds) is None:
         click.echo("No release yet; building one first.")
         click.get_current_context().invoke(build)
     # The server processes build the app from the environment (publisher.serve.web.wsgi), so hand them
     # the configuration this command resolved.
     os.environ.update(config.to_environment())
-    click.echo(f"Serving {config.base_iri} on http://{config.host}:{config.port}/ (Ctrl+C to stop)")
+    source = f" from the store at {config.store}" if config.store else ""
+    click.echo(f"Serving {config.base_iri}{source} on http://{config.host}:{config.port}/ (Ctrl+C to stop)")
     Granian("publisher.serve.web.wsgi:app", address=config.host, port=config.port, interface=Interfaces.WSGI,
             workers=config.workers, blocking_threads=config.threads, log_access=False).serve()
 

@@ -104,9 +104,9 @@ class StoreClient:
     def call(self, method: str, url: str, **kwargs) -> requests.Response:
         try:
             response = self.session.request(method, url, timeout=TIMEOUT, **kwargs)
-            if response.status_code == 401 and self.auth and not isinstance(self.session.auth, HTTPDigestAuth) \
-                    and "digest" in response.headers.get("WWW-Authenticate", "").lower():
-                self.session.auth = HTTPDigestAuth(*self.auth)  # Virtuoso's *-auth endpoints
+            if response.status_code == 401 and self.auth and not isinstance(self.session.auth, HTTPDigestAuth):
+                # Basic refused: try Digest (Virtuoso's *-auth endpoints answer 401 without a challenge).
+                self.session.auth = HTTPDigestAuth(*self.auth)
                 response = self.session.request(method, url, timeout=TIMEOUT, **kwargs)
         except requests.RequestException as exc:
             raise PushError(f"{method} {url}: the store could not be reached ({type(exc).__name__})") from None
@@ -179,7 +179,7 @@ def push(release: Release, endpoints: Endpoints, auth: tuple[str, str] | None = 
                             f"{differ[0]}: store {counts.get(differ[0], 0)}, release {expected.get(differ[0], 0)}; "
                             f"the pointer was not switched, the store still serves {previous or 'nothing'}")
         say(f"verified: every graph of {rid} has the manifest's count")
-        _switch(client, endpoints, base, rid)
+        _switch(client, endpoints, base, rid, previous)
         if served_release(client, endpoints.query, base) != rid:
             raise PushError(f"the pointer did not switch to {rid}; the store still serves {previous or 'nothing'}")
         say(f"switched: the store now serves {rid}" + (f" instead of {previous}" if previous else ""))
@@ -201,10 +201,10 @@ def _counts_differ(counts: dict[str, int], expected: dict[str, int]) -> list[str
     return sorted(g for g in set(counts) | set(expected) if counts.get(g) != expected.get(g))
 
 
-def _switch(client: StoreClient, endpoints: Endpoints, base: str, rid: str) -> None:
+def _switch(client: StoreClient, endpoints: Endpoints, base: str, rid: str, previous: str | None) -> None:
     """Name ``rid`` in the pointer in one request: one Update operation, else one PUT of the pointer graph."""
     if endpoints.update:
-        client.call("POST", endpoints.update, data={"update": sg.switch_update(base, rid)})
+        client.call("POST", endpoints.update, data={"update": sg.switch_update(base, rid, previous)})
     else:
         client.put_graph(endpoints.graph_store, sg.pointer_graph(base), sg.pointer_ntriples(base, rid))
 

@@ -35,6 +35,13 @@ class Config:
     # One in-memory cache per server process (responses and rendered pages), keys and values counted.
     cache_max_bytes: int = 128 * 1024 * 1024
     catalog_page_size: int = 50
+    # An external SPARQL 1.1 query endpoint to serve from instead of the embedded store (``serve --store``),
+    # e.g. http://127.0.0.1:7878/query (Oxigraph) or http://127.0.0.1:8890/sparql (Virtuoso); empty = embedded.
+    # The release it serves is the one ``publisher push`` named there; credentials only from the environment
+    # (PUBLISHER_STORE_USER, PUBLISHER_STORE_PASSWORD).
+    store: str = ""
+    # The most bytes of an external store's answer to one user query that are read (the row cap comes first).
+    store_max_result_bytes: int = 50_000_000
     trust_forwarded_headers: bool = False
     # The data licence is a publishing decision the office must confirm (README, "Catalogue and harvesting").
     # Default: Datenlizenz Deutschland – Namensnennung 2.0 from the DCAT-AP.de licence list.

@@ -54,15 +54,24 @@ def pointer_query(base_iri: str) -> str:
             f"{{ <{pointer_graph(base_iri)}> <{current_release_predicate(base_iri)}> ?id }} }}")
 
 
-def switch_update(base_iri: str, release_id: str) -> str:
-    """One SPARQL Update operation that replaces the pointer's release (one transaction in the store)."""
-    g, p, s = pointer_graph(base_iri), current_release_predicate(base_iri), pointer_graph(base_iri)
-    literal = '"' + release_id.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return (f"DELETE {{ GRAPH <{g}> {{ <{s}> <{p}> ?old }} }} INSERT {{ GRAPH <{g}> {{ <{s}> <{p}> {literal} }} }} "
-            f"WHERE {{ OPTIONAL {{ GRAPH <{g}> {{ <{s}> <{p}> ?old }} }} }}")
+def switch_update(base_iri: str, release_id: str, previous: str | None) -> str:
+    """One SPARQL Update operation that names ``release_id`` instead of ``previous`` (one transaction).
+
+    It is a compare-and-swap: it changes the pointer only while it still names ``previous``. (A WHERE with
+    OPTIONAL would cover both cases in one text, but Virtuoso then inserts nothing while the pointer is empty.)
+    """
+    g, p = pointer_graph(base_iri), current_release_predicate(base_iri)
+    if previous is None:
+        return f"INSERT DATA {{ GRAPH <{g}> {{ <{g}> <{p}> {_literal(release_id)} }} }}"
+    return (f"DELETE {{ GRAPH <{g}> {{ <{g}> <{p}> ?old }} }} INSERT {{ GRAPH <{g}> {{ <{g}> <{p}> "
+            f"{_literal(release_id)} }} }} WHERE {{ GRAPH <{g}> {{ <{g}> <{p}> ?old FILTER(?old = "
+            f"{_literal(previous)}) }} }}")
+
+
+def _literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def pointer_ntriples(base_iri: str, release_id: str) -> str:
     """The pointer graph as N-Triples, for stores written through the Graph Store Protocol only."""
-    literal = '"' + release_id.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return f"<{pointer_graph(base_iri)}> <{current_release_predicate(base_iri)}> {literal} .\n"
+    return f"<{pointer_graph(base_iri)}> <{current_release_predicate(base_iri)}> {_literal(release_id)} .\n"

@@ -17,6 +17,7 @@ from pathlib import Path
 from publisher.core.config import Config
 from publisher.core.release import Release, current_link
 from publisher.serve.store.embedded import EmbeddedStore
+from publisher.serve.store.external import ExternalStore, served_release_target
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ class NoRelease(Exception):
 @dataclass(frozen=True)
 class Live:
     release: Release
-    store: EmbeddedStore
+    store: EmbeddedStore | ExternalStore
 
 
 class LiveRelease:
@@ -54,15 +55,22 @@ class LiveRelease:
 
     def _refresh(self) -> None:
         try:
-            target = os.readlink(self.link) if self.link.is_symlink() else str(self.link.resolve())
-        except OSError:
+            if self.config.store:  # serve --store: the store's pointer names the release (``store/external.py``)
+                target = served_release_target(self.config)
+            else:
+                target = os.readlink(self.link) if self.link.is_symlink() else str(self.link.resolve())
+        except OSError as exc:
+            if self.config.store:
+                log.error("cannot read which release the store serves: %s", exc)
             return
         if target == self._target and self._live is not None:
             return
         path = (self.link.parent / target) if not os.path.isabs(target) else Path(target)
         try:
             release = Release.open(path)
-            live = Live(release, EmbeddedStore(release.store_path, self.config.base_iri))
+            store = (ExternalStore(self.config, release) if self.config.store
+                     else EmbeddedStore(release.store_path, self.config.base_iri))
+            live = Live(release, store)
         except Exception as exc:  # keep serving the release we have
             log.error("cannot open release %s: %s", path, exc)
             return

@@ -28,6 +28,7 @@ from publisher.core.namespaces import ProjectNamespaces
 from publisher.core.urls import Urls
 from publisher.serve.render.service_description import service_description
 from publisher.serve.store.base import QueryBusy, QueryError, QueryRequest, QueryResult, QueryStore
+from publisher.serve.store.embedded import EmbeddedStore
 from publisher.serve.store.guard import READ_ONLY_MESSAGE
 from publisher.serve.store.pool import PooledStore, QueryPool
 from publisher.serve.web import negotiation as neg
@@ -76,6 +77,8 @@ class Formats:
 
 def query_store() -> QueryStore:
     """The store seam for user queries on the release being served (the pool starts on first use)."""
+    if not isinstance(g.live.store, EmbeddedStore):
+        return g.live.store  # an external store: its ``run`` keeps the limits in front of the engine
     app = current_app
     pool = app.extensions.get("sparql_pool")
     if pool is None:

@@ -1,0 +1,161 @@
+"""``publisher serve --store URL``: the Linked Data, SPARQL protocol and catalogue suites again, answered by a
+real server that reads from a real external engine (``oxigraph serve``; Debian's Virtuoso where installed)
+into which the session's release was pushed. Every resource must come out byte for byte as the embedded
+store serves it, and the publisher's own limits (rows, bytes, time, the guard) hold in front of the engine.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+import requests
+from rdflib import Graph, URIRef
+
+import tests.test_catalog_harvest as catalog_suite
+import tests.test_linked_data as linked_data_suite
+import tests.test_sparql_protocol as protocol_suite
+from publisher.build import build
+from publisher.build.push import Endpoints, push
+from publisher.core.config import Config
+from publisher.core.release import Release
+from publisher.serve.store.base import QueryRefused, QueryRequest, QuerySyntaxError, QueryTimeout
+from publisher.serve.store.external import ExternalStore
+from tests.conftest import REPO, TEST_BASE_IRI, free_port, start_server, stop_server
+from tests.inprocess import HTTP
+from tests.stores import Engine, oxigraph_server, virtuoso_server  # noqa: F401
+
+# The suites run here unchanged, with ``server`` (and ``paged``) below pointing at a --store server.
+# The protocol subset leaves out what is about the embedded worker pool (its kill, its isolation).
+PROTOCOL_SUBSET = {
+    "test_get_post_form_and_post_body_give_the_same_answer",
+    "test_dataset_from_protocol_parameters_overrides_the_union",
+    "test_from_in_the_query_selects_a_graph", "test_bad_requests_are_400_with_a_message",
+    "test_syntax_error_names_line_and_column", "test_select_formats_by_accept",
+    "test_results_parse_back_to_the_same_solutions_in_every_format", "test_ask_in_every_result_format",
+    "test_construct_and_describe_formats", "test_406_when_no_acceptable_format_for_the_result",
+    "test_csv_quotes_values_and_keeps_unicode", "test_updates_are_refused_by_every_route_and_change_nothing",
+    "test_html_results_escape_values_and_link_local_resources",
+    "test_named_queries_by_extension_negotiation_and_parameters",
+    "test_sparqlwrapper_select_construct_and_post",
+}
+for _suite, _names in ((linked_data_suite, None), (protocol_suite, PROTOCOL_SUBSET), (catalog_suite, None)):
+    for _name in dir(_suite):
+        if _name.startswith("test_") and (_names is None or _name in _names) \
+                and _name != "test_links_follow_forwarded_headers_only_when_trusted":  # starts its own server
+            globals()[_name] = getattr(_suite, _name)
+context_doc = linked_data_suite.context_doc
+loader = linked_data_suite.loader
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    return request.getfixturevalue(f"{request.param}_server")
+
+
+def push_into(engine: Engine, release: Release) -> None:
+    auth = (engine.env["PUBLISHER_STORE_USER"], engine.env["PUBLISHER_STORE_PASSWORD"]) if engine.env else None
+    push(release, Endpoints(engine.graph_store, engine.query, engine.update), auth, grace=0)
+
+
+@pytest.fixture(scope="module")
+def server(engine: Engine, config: Config, release: Release) -> Iterator[str]:
+    """A real ``publisher serve`` reading the session's release from the engine (pushed there first)."""
+    push_into(engine, release)
+    proc, url = start_server(config, {"PUBLISHER_STORE": engine.query})
+    yield url
+    stop_server(proc)
+
+
+@pytest.fixture(scope="module")
+def paged(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Release]]:
+    """The catalogue suite's release (base IRI = the server itself, one dataset per page), from the engine."""
+    port = free_port()
+    config = Config.load(root=REPO, base_iri=f"http://127.0.0.1:{port}/",
+                         build_dir=tmp_path_factory.mktemp("paged-builds"))
+    release = build(config)
+    push_into(engine, release)
+    proc, url = start_server(config, {"PUBLISHER_CATALOG_PAGE_SIZE": "1", "PUBLISHER_STORE": engine.query}, port=port)
+    yield url, release
+    stop_server(proc)
+
+
+def test_the_server_says_it_reads_from_the_store(engine: Engine, config: Config, release: Release,
+                                                  server: str) -> None:
+    store = ExternalStore(Config.load(root=config.root, base_iri=TEST_BASE_IRI, build_dir=config.builds,
+                                      store=engine.query), release)
+    assert store.office() == TEST_BASE_IRI + "id/organization/buero-internationale-beziehungen" or store.office()
+    assert requests.get(server + "/", timeout=30).status_code == 200
+
+
+def test_every_resource_is_byte_identical_to_the_embedded_store(server: str, in_process: str, release: Release) -> None:
+    """Every described resource in every format, and the lists: the same bytes as the embedded store gives."""
+    g = Graph().parse(data=gzip.decompress((release.path / "dumps" / "dataset.nt.gz").read_bytes()).decode(),
+                      format="nt")
+    iris = sorted({str(s) for s in g.subjects() if isinstance(s, URIRef) and str(s).startswith(TEST_BASE_IRI)})
+    assert len(iris) > 300
+    paths = [quote("/" + iri[len(TEST_BASE_IRI):]) for iri in iris]
+    paths += ["/partners", "/events", "/alignments", "/sdg/13", "/", "/search?q=dortmund", "/sitemap.xml"]
+    differ = []
+    for path in paths:
+        for accept in ("text/turtle", "application/ld+json", "text/html"):
+            ours = HTTP.get(server + path, headers={"Accept": accept}, timeout=30)
+            embedded = HTTP.get(in_process + path, headers={"Accept": accept}, timeout=30)
+            assert ours.status_code == embedded.status_code == 200, (path, accept, ours.status_code)
+            # Absolute links name the host asked; compare with the host written out of both.
+            if ours.content.replace(server.encode(), b"") != embedded.content.replace(in_process.encode(), b""):
+                differ.append(f"{path} {accept}")
+    assert not differ, f"{len(differ)} differ, e.g. {differ[:5]}"
+
+
+def external(engine: Engine, config: Config, release: Release, **settings) -> ExternalStore:
+    return ExternalStore(Config.load(root=config.root, base_iri=TEST_BASE_IRI, build_dir=config.builds,
+                                     store=engine.query, **settings), release)
+
+
+def test_row_cap_and_byte_cap_hold_in_front_of_the_engine(engine: Engine, config: Config, release: Release,
+                                                           server: str) -> None:
+    store = external(engine, config, release)
+    result = store.run(QueryRequest("SELECT * WHERE { ?s ?p ?o }", max_rows=7, truncation_link="https://x.test/l"))
+    assert result.rows == 7 and result.truncated and b"https://x.test/l" in result.body
+    graph = store.run(QueryRequest("CONSTRUCT WHERE { ?s ?p ?o }", max_rows=5, graph_format="ntriples"))
+    assert graph.rows == 5 and graph.truncated
+    small = external(engine, config, release, store_max_result_bytes=2000)
+    with pytest.raises(Exception, match="larger than the endpoint's limit of 2000 bytes"):
+        small.run(QueryRequest("SELECT * WHERE { ?s ?p ?o }", max_rows=100_000))
+
+
+def test_guard_and_syntax_check_before_sending(engine: Engine, config: Config, release: Release, server: str) -> None:
+    store = external(engine, config, release)
+    with pytest.raises(QueryRefused):
+        store.run(QueryRequest("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"))
+    with pytest.raises(QueryRefused):
+        store.run(QueryRequest("DROP ALL"))
+    with pytest.raises(QuerySyntaxError, match="line 1"):
+        store.run(QueryRequest("SELECT ?s WHERE { ?s ?p }"))
+
+
+def test_time_limit_holds_in_front_of_the_engine(engine: Engine, config: Config, release: Release,
+                                                 server: str) -> None:
+    """A query far longer than the limit is stopped: a 504-class error within about the limit, not its end."""
+    import time
+
+    store = external(engine, config, release, query_timeout=1.0)
+    slow = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?p1 ?b . ?c ?p2 ?d . ?e ?p3 ?f "
+            "FILTER(STR(?b) != STR(?d) && STR(?d) != STR(?f)) }")
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout):
+        store.run(QueryRequest(slow))
+    assert time.monotonic() - started < 10
+
+
+def test_graph_names_are_the_releases_own(engine: Engine, config: Config, release: Release, server: str) -> None:
+    """Users see ``{base}graph/data/x`` (as with the embedded store), never the stored ``graph/<id>/…`` names."""
+    store = external(engine, config, release)
+    result = store.run(QueryRequest("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"))
+    import json
+
+    names = [b["g"]["value"] for b in json.loads(result.body)["results"]["bindings"]]
+    assert names == sorted(release.manifest["graphs"])
