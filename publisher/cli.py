@@ -180,6 +180,31 @@ def push(config: Config, graph_store: str, query_endpoint: str, update_endpoint:
                + (f"; deleted {len(report.deleted)} stale graph(s)" if report.deleted else ""))
 
 
+@main.command(name="export")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--url", metavar="URL",
+              help="Where the export will be served (absolute links in the sitemap, robots.txt and catalogue); "
+                   "default: the base IRI's scheme and host.")
+@click.pass_obj
+def export_site(config: Config, target: Path, url: str | None) -> None:
+    """Write the current release as a static site into TARGET: every resource in every format, the pages,
+    lists, dumps, catalogue, VoID, sitemap and context, with nginx.conf and .htaccess for negotiation."""
+    from urllib.parse import urlsplit
+
+    from publisher.core.release import current_release
+    from publisher.serve.export import export
+
+    if current_release(config.builds) is None:
+        click.echo("No release to export; run 'publisher build' first.", err=True)
+        sys.exit(1)
+    if url is None:
+        parts = urlsplit(config.base_iri)
+        url = f"{parts.scheme}://{parts.netloc}/"
+    report = export(config, target, url)
+    click.echo(f"Exported {report.files} files ({report.bytes / 1e6:.1f} MB) to {target}; "
+               f"serve them with {target / 'nginx.conf'} (nginx) or {target / '.htaccess'} (Apache)")
+
+
 def _fail_source(exc: SourceError, output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps({"conforms": False, "error": {"file": exc.path, "line": exc.line,

@@ -227,7 +227,11 @@ class ExternalStore:
         return listing.office_iri(self, self.ib)
 
     def described_iris(self, limit: int) -> list[str]:
-        return listing.described_iris(self, self.base_iri, limit)
+        """Sorted here, not by the store: Virtuoso refuses ORDER BY with a LIMIT above its MaxSortedTopRows
+        (10,000 by default), and the sitemap asks for up to 50,000."""
+        rows = self.query(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "
+                          f"{ox.Literal(self.base_iri)})) }}")
+        return sorted(row["s"].value for row in rows)[:limit]
 
     def concepts(self, scheme: str) -> list[str]:
         rows = self.select(f"SELECT ?c WHERE {{ ?c <{SKOS.inScheme}> {ox.NamedNode(scheme)} }} ORDER BY ?c")
