@@ -1,7 +1,9 @@
 #!/bin/sh
 # What the test suite needs beyond PyPI: Debian's Chromium for the browser tests (driven by Playwright
 # with executable_path=/usr/bin/chromium; Playwright never downloads a browser), and axe-core from the
-# npm registry for the accessibility checks (into .cache/npm, which git ignores).
+# npm registry for the accessibility checks (into .cache/npm, which git ignores). Debian's Virtuoso and nginx
+# for the external-store and static-export tests: tried, and where apt cannot install them those tests skip
+# with a reason instead of failing the run.
 set -e
 cd "$(dirname "$0")/.."
 if [ ! -x /usr/bin/chromium ]; then
@@ -16,4 +18,14 @@ if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null
     fi
     npm install --prefix .cache/npm axe-core@4.14 --no-audit --no-fund --silent
+fi
+NEED_SERVERS=
+command -v virtuoso-t >/dev/null || NEED_SERVERS=1
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || NEED_SERVERS=1
+if [ -n "$NEED_SERVERS" ]; then
+    if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+    # Guarded: a machine without these packages still runs the rest of the suite.
+    ( $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+        virtuoso-opensource nginx-light >/dev/null ) \
+        || echo "virtuoso-opensource/nginx could not be installed; their tests will be skipped" >&2
 fi
