@@ -6,6 +6,8 @@ store serves it, and the publisher's own limits (rows, bytes, time, the guard) h
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -23,7 +25,7 @@ from publisher.serve.store.base import QueryRefused, QueryRequest, QuerySyntaxEr
 from publisher.serve.store.external import ExternalStore
 from tests.conftest import REPO, TEST_BASE_IRI, free_port, start_server, stop_server
 from tests.inprocess import HTTP
-from tests.stores import Engine, oxigraph_server, virtuoso_server  # noqa: F401
+from tests.stores import Engine, oxigraph_server, start_oxigraph, virtuoso_server  # noqa: F401
 
 # The suites run here unchanged, with ``server`` (and ``paged``) below pointing at a --store server.
 # The protocol subset leaves out what is about the embedded worker pool (its kill, its isolation).
@@ -159,3 +161,91 @@ def test_graph_names_are_the_releases_own(engine: Engine, config: Config, releas
 
     names = [b["g"]["value"] for b in json.loads(result.body)["results"]["bindings"]]
     assert names == sorted(release.manifest["graphs"])
+
+
+@pytest.fixture
+def own_oxigraph() -> Iterator[Engine]:
+    """An oxigraph server of the test's own (the session's is shared with the module's ``server``)."""
+    proc, engine = start_oxigraph()
+    yield engine
+    stop_server(proc)
+
+
+def test_servers_follow_the_pointer_and_readers_never_see_a_mix(project_copy, own_oxigraph: Engine) -> None:
+    """Two ``serve --store`` processes read while a push runs: every answer is the whole old release or the
+    whole new one (its graphs and their counts), and both end on the new one without a restart."""
+    import subprocess
+    import sys
+    import threading
+
+    from tests.test_push import make_current, two_releases
+
+    engine = own_oxigraph
+    config, first, second = two_releases(project_copy)
+    push_into(engine, first)
+    servers = [start_server(config, {"PUBLISHER_STORE": engine.query, "PUBLISHER_QUERY_CACHE": "false"})
+               for _ in range(2)]
+    query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    seen: list[dict[str, int]] = []
+    stop = threading.Event()
+
+    def read(url: str) -> None:
+        while not stop.is_set() and len(seen) < 5000:
+            response = requests.get(url + "/sparql", params={"query": query},
+                                    headers={"Accept": "application/sparql-results+json"}, timeout=30)
+            assert response.status_code == 200, response.text
+            seen.append({b["g"]["value"]: int(b["n"]["value"]) for b in response.json()["results"]["bindings"]})
+
+    readers = [threading.Thread(target=read, args=(url,)) for _, url in servers]
+    try:
+        for reader in readers:
+            reader.start()
+        make_current(config, second)
+        env = {**os.environ, **engine.env}
+        result = subprocess.run(
+            [sys.executable, "-m", "publisher.cli", "--root", str(config.root), "--base-iri", config.base_iri,
+             "--build-dir", str(config.builds), "push", *engine.push_args(), "--grace", "2"],
+            env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        time.sleep(1.5)  # one pointer check interval and a bit
+        stop.set()
+        for reader in readers:
+            reader.join(60)
+    finally:
+        stop.set()
+        for proc, _ in servers:
+            stop_server(proc)
+    old, new = first.manifest["graphs"], second.manifest["graphs"]
+    assert old != new
+    mixed = [answer for answer in seen if answer not in (old, new)]
+    assert not mixed, f"{len(mixed)} of {len(seen)} answers mix releases, e.g. {mixed[0]}"
+    assert seen[0] == old and seen[-1] == new and len(seen) > 10
+
+
+def test_serve_store_option_and_a_store_without_a_release(config: Config, release: Release,
+                                                          own_oxigraph: Engine) -> None:
+    """``publisher serve --store URL`` (the option, not the setting): 503 while the store names no release,
+    then the pushed release, with no restart."""
+    import subprocess
+    import sys
+
+    from tests.conftest import wait_for
+
+    engine = own_oxigraph
+    port = free_port()
+    env = {**os.environ, "PUBLISHER_BASE_IRI": config.base_iri, "PUBLISHER_BUILD_DIR": str(config.builds),
+           "PUBLISHER_ROOT": str(config.root)}
+    proc = subprocess.Popen([sys.executable, "-m", "publisher.cli", "serve", "--host", "127.0.0.1", "--port",
+                             str(port), "--store", engine.query], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/")
+        empty = requests.get(url + "/id/organization/adfc", headers={"Accept": "text/turtle"}, timeout=30)
+        assert empty.status_code == 503 and "Traceback" not in empty.text
+        push_into(engine, release)
+        time.sleep(1.5)
+        served = requests.get(url + "/id/organization/adfc", headers={"Accept": "text/turtle"}, timeout=30)
+        assert served.status_code == 200 and "ADFC" in served.text
+    finally:
+        stop_server(proc)
