@@ -100,8 +100,10 @@ ThreadsPerQuery = 2
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = /var/lib/virtuoso-opensource-7/vsp
-MaxClientConnections = 10
-ServerThreads = 10
+MaxClientConnections = 40
+ServerThreads = 40
+MaxKeepAlives = 40
+KeepAliveTimeout = 10
 Charset = UTF-8
 [SPARQL]
 ResultSetMaxRows = 1000000

@@ -51,7 +51,9 @@ def served(engine: Engine) -> str | None:
 
 
 def expected_graphs(release: Release) -> dict[str, int]:
-    return {sg.stored_graph(TEST_BASE_IRI, release.id, g): n for g, n in release.manifest["graphs"].items()}
+    """The release's graphs as stored, and its union graph (every distinct triple once)."""
+    graphs = {sg.stored_graph(TEST_BASE_IRI, release.id, g): n for g, n in release.manifest["graphs"].items()}
+    return {**graphs, sg.union_graph(TEST_BASE_IRI, release.id): release.manifest["triples"]}
 
 
 def assert_serves_complete(engine: Engine, release: Release) -> None:
@@ -100,7 +102,7 @@ def test_second_push_switches_then_deletes_the_old_release(project_copy: Path, e
     result = push_release(config, engine, second)
     assert result.returncode == 0, result.stderr
     assert f"(previously served: {first.id})" in result.stdout
-    assert f"deleted {len(first.manifest['graphs'])} stale graph(s)" in result.stdout
+    assert f"deleted {len(first.manifest['graphs']) + 1} stale graph(s)" in result.stdout
     assert_serves_complete(engine, second)
     assert set(engine.counts(PREFIX)) == {*expected_graphs(second), sg.pointer_graph(TEST_BASE_IRI)}
 

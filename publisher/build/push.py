@@ -3,7 +3,8 @@
 A push runs in four steps (``publisher.core.store_graphs`` names the graphs):
 
 1. **load**: every graph of the release is ``PUT`` (W3C Graph Store Protocol) under a name of its own,
-   ``{base}graph/<release id>/…``; nothing that readers consult changes;
+   ``{base}graph/<release id>/…``, and all its triples once more as ``…/<release id>/_union`` (the
+   default graph readers query); nothing that readers consult changes;
 2. **verify**: the store's triple count of each of those graphs must equal the release manifest's;
 3. **switch**: one SPARQL Update (or, without an update endpoint, one ``PUT`` of the one-triple pointer
    graph) names the new release in ``{base}graph/pointer``; readers (``publisher serve --store``) query
@@ -162,6 +163,7 @@ def push(release: Release, endpoints: Endpoints, auth: tuple[str, str] | None = 
     client = StoreClient(auth, retries, backoff)
     previous = served_release(client, endpoints.query, base)
     expected = {sg.stored_graph(base, rid, g): n for g, n in release.manifest["graphs"].items()}
+    expected[sg.union_graph(base, rid)] = release.manifest["triples"]
     loaded = previous != rid or _counts_differ(stored_counts(client, endpoints.query,
                                                              sg.release_prefix(base, rid)), expected)
     if loaded:
@@ -172,6 +174,9 @@ def push(release: Release, endpoints: Endpoints, auth: tuple[str, str] | None = 
             client.put_graph(endpoints.graph_store, sg.stored_graph(base, rid, graph), "\n".join(lines) + "\n")
             if progress:
                 progress(graph, len(lines))
+        union = sorted({line for lines in ours.values() for line in lines})
+        client.put_graph(endpoints.graph_store, sg.union_graph(base, rid), "\n".join(union) + "\n")
+        say(f"loaded the union graph ({len(union)} distinct triples)")
         counts = stored_counts(client, endpoints.query, sg.release_prefix(base, rid))
         differ = _counts_differ(counts, expected)
         if differ:

@@ -2,7 +2,7 @@
 
 What is served is the release the store's pointer names (``publisher.core.store_graphs``; written by
 ``publisher push``): every query reads only that release's graphs, named in the request's dataset
-(``default-graph-uri`` for the union the pages read, plus ``named-graph-uri`` for ``GRAPH`` in user queries),
+(``default-graph-uri``: the release's union graph, plus ``named-graph-uri`` for ``GRAPH`` in user queries),
 so a push in progress or an old release in the store is never seen. The release's files (manifest, dumps,
 lists, catalogue) come from the local builds folder, ``builds/releases/<id>``, which every web host gets
 with the deployment; the web processes keep nothing else, so any number can run behind a load balancer.
@@ -125,6 +125,7 @@ class ExternalStore:
         self.layout = release.layout
         self.graphs = tuple(sg.stored_graph(self.base_iri, release.id, g) for g in sorted(release.manifest["graphs"]))
         self.prefix = sg.release_prefix(self.base_iri, release.id)
+        self.union = (sg.union_graph(self.base_iri, release.id),)
         self.session = _session()
         self.engine: str | None = None  # "virtuoso", "oxigraph" … from the first answer's Server header
         self._catalog: Graph | None = None
@@ -184,7 +185,7 @@ class ExternalStore:
             sparql = _insert_values(sparql, f"VALUES ({names}) {{ ({values}) }}")
         form = query_form(sparql)
         graph = form in ("CONSTRUCT", "DESCRIBE")
-        response = self._post(sparql, GRAPH_ACCEPT if graph else SOLUTIONS_ACCEPT, default_graphs=self.graphs)
+        response = self._post(sparql, GRAPH_ACCEPT if graph else SOLUTIONS_ACCEPT, default_graphs=self.union)
         if graph:
             return [ox.Triple(q.subject, q.predicate, q.object)
                     for q in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)]
@@ -198,20 +199,25 @@ class ExternalStore:
     # -- the trusted reads of the store seam -----------------------------------------------------------------
 
     def describe(self, iri: str) -> describing.Description | None:
-        """One query: the description of ``describe.DESCRIBE_QUERY`` plus its blank nodes to ``BLANK_DEPTH``."""
+        """``describe.DESCRIBE_QUERY``; then, only if the resource has blank nodes, one more query that closes
+        them to ``BLANK_DEPTH`` (blank nodes cannot be named across requests to another store)."""
         try:
             node = ox.NamedNode(iri)
         except ValueError:
             return None
-        query = describing.DESCRIBE_QUERY.replace("THIS", str(node))
-        branches, path = [], f"{node} ?b_p0 ?b0 FILTER(isBlank(?b0))"
-        for depth in range(BLANK_DEPTH):
-            branches.append(f"UNION {{ {path} BIND(?b{depth} AS ?s) ?s ?p ?o }}")
-            path += f" ?b{depth} ?b_p{depth + 1} ?b{depth + 1} FILTER(isBlank(?b{depth + 1}))"
-        query = query.rstrip().removesuffix("}") + " ".join(branches) + "\n}"
-        found = set(self.query(query))
+        found = set(self.query(describing.DESCRIBE_QUERY.replace("THIS", str(node))))
         if not any(t.subject == node for t in found):
             return None
+        if any(isinstance(t.object, ox.BlankNode) for t in found if t.subject == node):
+            branches, path = [], f"{node} ?b_p0 ?b0 FILTER(isBlank(?b0))"
+            for depth in range(BLANK_DEPTH):
+                branches.append(f"{{ {path} BIND(?b{depth} AS ?s) ?s ?p ?o }}")
+                path += f" ?b{depth} ?b_p{depth + 1} ?b{depth + 1} FILTER(isBlank(?b{depth + 1}))"
+            # One query with the subject's own triples again, so that its blank nodes keep their labels.
+            closure = (f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ {node} ?p ?o BIND({node} AS ?s) }} UNION "
+                       + " UNION ".join(branches) + " }")
+            found = {t for t in found if t.subject != node and not isinstance(t.object, ox.BlankNode)}
+            found |= set(self.query(closure))
         return describing.Description(iri, sorted(found, key=describing.sort_key))
 
     def listing(self, kind: str) -> listing.Listing:
@@ -260,7 +266,7 @@ class ExternalStore:
         elif has_dataset_clause(request.query):
             default, named = (), ()  # the query's own FROM / FROM NAMED (mapped to the stored graphs)
         else:
-            default, named = self.graphs, self.graphs
+            default, named = self.union, self.graphs
         if request.substitutions:
             from publisher.core.terms import term
 
