@@ -249,3 +249,40 @@ def test_serve_store_option_and_a_store_without_a_release(config: Config, releas
         assert served.status_code == 200 and "ADFC" in served.text
     finally:
         stop_server(proc)
+
+
+def test_blank_nodes_of_a_description_are_closed_as_the_embedded_store_does(tmp_path, own_oxigraph: Engine) -> None:
+    """The shipped data has no blank nodes; a description with nested ones must still come out whole."""
+    import pyoxigraph as ox
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from publisher.core import store_graphs as sg
+    from publisher.serve.store.embedded import EmbeddedStore
+
+    base = TEST_BASE_IRI
+    data = (f"<{base}id/x> <http://schema.org/name> \"X\"@de .\n"
+            f"<{base}id/x> <http://schema.org/address> _:a .\n"
+            "_:a <http://schema.org/streetAddress> \"S\" .\n_:a <http://schema.org/geo> _:g .\n"
+            "_:g <http://schema.org/latitude> \"51.5\" .\n"
+            f"<{base}id/y> <http://schema.org/knows> <{base}id/x> .\n")
+    graph = f"{base}graph/data/x"
+    manifest = {"build_id": "r1", "base_iri": base, "graphs": {graph: 6}, "triples": 6, "quads": 6}
+    release = Release(tmp_path, manifest)
+    for name in (sg.stored_graph(base, "r1", graph), sg.union_graph(base, "r1")):
+        requests.put(own_oxigraph.graph_store, params={"graph": name}, data=data.encode(),
+                     headers={"Content-Type": "application/n-triples"}, timeout=30).raise_for_status()
+    store = ox.Store(str(tmp_path / "store"))
+    store.load(data.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+    store.flush()
+    del store
+    embedded = EmbeddedStore(tmp_path / "store", base).describe(f"{base}id/x")
+    ours = ExternalStore(Config.load(root=REPO, base_iri=base, build_dir=tmp_path, store=own_oxigraph.query),
+                         release).describe(f"{base}id/x")
+    assert embedded is not None and ours is not None
+
+    def as_graph(triples) -> Graph:
+        return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+
+    assert len(ours.triples) == len(embedded.triples) == 6
+    assert isomorphic(as_graph(ours.triples), as_graph(embedded.triples))
