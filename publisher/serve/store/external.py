@@ -276,6 +276,8 @@ class ExternalStore:
         form = query_form(request.query)
         graph = form in ("CONSTRUCT", "DESCRIBE")
         timeout = self.config.query_timeout
+        if self.engine is None:  # learn the engine first, so that Virtuoso gets its own timeout too
+            self._post("ASK {}", SOLUTIONS_ACCEPT, default_graphs=self.union).close()
         deadline = time.monotonic() + timeout
         response = self._post(text, GRAPH_ACCEPT if graph else SOLUTIONS_ACCEPT, default_graphs=default,
                               named_graphs=named, timeout=timeout, stream=True)
