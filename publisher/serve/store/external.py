@@ -159,6 +159,9 @@ class ExternalStore:
         if response.status_code >= 400:
             text = response.text.strip().splitlines()
             detail = (text[0] if text else "")[:300]
+            if "S1T00" in detail or "timed out" in detail.lower() or response.status_code == 504:
+                raise QueryTimeout(f"The query did not finish within the time limit of {timeout or 0:g} seconds "
+                                   f"and was stopped. Simplify it or add a LIMIT.")
             if response.status_code in (400, 422):
                 raise QuerySyntaxError(f"The store refused the query: {detail}")
             log.error("the store answered %s: %s", response.status_code, detail)
