@@ -152,7 +152,7 @@ def push(config: Config, graph_store: str, query_endpoint: str, update_endpoint:
     total = sum(release.manifest["graphs"].values())
     # A bar for people at a terminal; one line per graph for logs and for CI.
     bar = click.progressbar(length=total, label="uploading", file=sys.stderr) if sys.stderr.isatty() else None
-    done = [0, 0]
+    done = [0, 0, 0]  # graphs, triples, bar finished
 
     def progress(graph: str, triples: int) -> None:
         done[0] += 1
@@ -164,7 +164,8 @@ def push(config: Config, graph_store: str, query_endpoint: str, update_endpoint:
                        f"{done[1]}/{total})", err=True)
 
     def say(text: str) -> None:
-        if bar is not None and done[0]:
+        if bar is not None and done[0] and not done[2]:
+            done[2] = 1
             bar.render_finish()
         click.echo(text, err=True)
 
