@@ -88,11 +88,12 @@ def start_virtuoso(folder: Path) -> tuple[subprocess.Popen, dict]:
 
 def push(root: Path, engine: dict) -> float:
     started = time.monotonic()
-    subprocess.run([str(BIN / "publisher"), "--root", str(root), "--base-iri", BASE, "--build-dir",
+    result = subprocess.run([str(BIN / "publisher"), "--root", str(root), "--base-iri", BASE, "--build-dir",
                     str(root / "build"), "push", "--graph-store", engine["gsp"], "--query-endpoint", engine["query"],
                     "--update-endpoint", engine["update"], "--grace", "0"],
-                   env={**os.environ, **engine["env"]}, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+                   env={**os.environ, **engine["env"]}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if result.returncode:
+        sys.exit(f"push into {engine['name']} failed: {result.stderr[-2000:]}")
     return time.monotonic() - started
 
 

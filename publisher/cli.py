@@ -131,9 +131,11 @@ def serve(config: Config, host: str | None, port: int | None, workers: int | Non
 @click.option("--grace", type=float, default=3.0, show_default=True,
               help="Seconds to wait after the switch before deleting the old release's graphs, so that reads "
                    "that began on it can finish.")
+@click.option("--chunk", type=int, default=50_000, show_default=True,
+              help="Triples per request: a big graph is sent as one PUT and then POSTs of this many triples.")
 @click.pass_obj
 def push(config: Config, graph_store: str, query_endpoint: str, update_endpoint: str | None, retries: int,
-         grace: float) -> None:
+         grace: float, chunk: int) -> None:
     """Copy the current release into an external SPARQL store atomically: load it into graphs named for the
     release, verify the counts, switch the store's pointer in one step, delete the old release's graphs.
 
@@ -171,7 +173,8 @@ def push(config: Config, graph_store: str, query_endpoint: str, update_endpoint:
 
     try:
         report = push_release(release, Endpoints(graph_store, query_endpoint, update_endpoint), auth,
-                              progress=progress, say=say, retries=retries, grace=grace)
+                              progress=progress, say=say, retries=retries, grace=grace,
+                              chunk=max(1, chunk))
     except PushError as exc:
         click.echo(f"Push failed: {exc}", err=True)
         sys.exit(1)

@@ -74,6 +74,13 @@ def test_push_loads_verifies_and_switches(config: Config, release: Release, engi
     assert f"switched: the store now serves {release.id}" in result.stderr
 
 
+def test_big_graphs_go_in_chunks(config: Config, release: Release, engine: Engine) -> None:
+    """With 100 triples a request every graph is one PUT and then POSTs (merges); the counts still match."""
+    result = run_push(config, engine, "--chunk", "100")
+    assert result.returncode == 0, result.stderr
+    assert_serves_complete(engine, release)
+
+
 def two_releases(project_copy: Path) -> tuple[Config, Release, Release]:
     """Release A, then release B with one graph renamed (so B has a graph A lacks and vice versa)."""
     config = Config.load(root=project_copy, base_iri=TEST_BASE_IRI, build_dir=project_copy / "build")

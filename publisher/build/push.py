@@ -43,6 +43,8 @@ TRANSIENT_STATUSES = (500, 502, 503, 504)
 #: Seconds between the switch and deleting the old release: a reader re-reads the pointer at least once a
 #: second (``publisher.serve.store.live``), so a request that began on the old release can still finish.
 GRACE = 3.0
+#: Triples per request: a graph is replaced by one PUT of the first chunk and POSTs (merges) of the rest.
+CHUNK = 50_000
 
 
 class PushError(Exception):
@@ -124,10 +126,17 @@ class StoreClient:
         except (ValueError, KeyError) as exc:
             raise PushError(f"{endpoint} did not answer with SPARQL JSON results ({exc})") from None
 
-    def put_graph(self, graph_store: str, graph: str, ntriples: str) -> None:
+    def put_graph(self, graph_store: str, graph: str, ntriples: str, method: str = "PUT") -> None:
         # N-Triples is Turtle, and every Graph Store Protocol server reads Turtle.
-        self.call("PUT", f"{graph_store}?graph={quote(graph, safe='')}", data=ntriples.encode("utf-8"),
+        self.call(method, f"{graph_store}?graph={quote(graph, safe='')}", data=ntriples.encode("utf-8"),
                   headers={"Content-Type": "text/turtle; charset=utf-8"})
+
+    def load_graph(self, graph_store: str, graph: str, lines: list[str], chunk: int) -> None:
+        """``PUT`` the first ``chunk`` triples (replacing the graph), ``POST`` (merge) the rest chunk by chunk,
+        so that no request runs for minutes on a big graph and the progress moves."""
+        for start in range(0, max(len(lines), 1), chunk):
+            part = lines[start:start + chunk]
+            self.put_graph(graph_store, graph, "\n".join(part) + "\n", "PUT" if start == 0 else "POST")
 
     def delete_graph(self, graph_store: str, graph: str) -> None:
         try:
@@ -156,7 +165,7 @@ def stored_counts(client: StoreClient, endpoint: str, prefix: str) -> dict[str, 
 
 def push(release: Release, endpoints: Endpoints, auth: tuple[str, str] | None = None, *,
          progress: Progress | None = None, say: Say | None = None, retries: int = RETRIES,
-         backoff: float = BACKOFF, grace: float = GRACE) -> PushReport:
+         backoff: float = BACKOFF, grace: float = GRACE, chunk: int = CHUNK) -> PushReport:
     """Load, verify, switch, clean up (see the module docstring); raises ``PushError``."""
     say = say or (lambda text: None)
     base, rid = release.manifest["base_iri"], release.id
@@ -171,11 +180,11 @@ def push(release: Release, endpoints: Endpoints, auth: tuple[str, str] | None = 
         say(f"loading release {rid}: {len(ours)} graphs, {release.manifest['quads']} triples "
             f"(the store keeps serving {previous or 'nothing'} meanwhile)")
         for graph, lines in ours.items():
-            client.put_graph(endpoints.graph_store, sg.stored_graph(base, rid, graph), "\n".join(lines) + "\n")
+            client.load_graph(endpoints.graph_store, sg.stored_graph(base, rid, graph), lines, chunk)
             if progress:
                 progress(graph, len(lines))
         union = sorted({line for lines in ours.values() for line in lines})
-        client.put_graph(endpoints.graph_store, sg.union_graph(base, rid), "\n".join(union) + "\n")
+        client.load_graph(endpoints.graph_store, sg.union_graph(base, rid), union, chunk)
         say(f"loaded the union graph ({len(union)} distinct triples)")
         counts = stored_counts(client, endpoints.query, sg.release_prefix(base, rid))
         differ = _counts_differ(counts, expected)
