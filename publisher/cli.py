@@ -1,4 +1,4 @@
-"""The command line: ``publisher validate | build | serve | push | export``.
+"""The command line: ``publisher validate | build | serve | push | export | diff | rollback | tables``.
 
 Errors in the data end in a message that names the file (and line), the resource and the property,
 and a non-zero exit; never a traceback.
@@ -6,6 +6,7 @@ and a non-zero exit; never a traceback.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -60,10 +61,12 @@ def validate(config: Config, output_format: str) -> None:
 @click.pass_obj
 def build(config: Config) -> None:
     """Validate, then write a new release and switch to it in one step."""
-    from publisher.build import BuildRefused
+    from publisher.build import BuildBusy, BuildRefused
     from publisher.build import build as run_build
+    from publisher.core.release import current_release
 
     try:
+        before = current_release(config.builds)
         release = run_build(config)
     except SourceError as exc:
         _fail_source(exc, "text")
@@ -71,18 +74,32 @@ def build(config: Config) -> None:
         click.echo(exc.report.to_text(), err=True)
         click.echo("Build refused: nothing was published; the previous release is still served.", err=True)
         sys.exit(1)
+    except BuildBusy as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except OSError as exc:
+        _fail_disk(exc, config)
+    if before is not None and release.id == before.id:
+        click.echo(f"Keine Änderung: Inhalt gleich der aktuellen Veröffentlichung {release.id}; "
+                   "nichts veröffentlicht. / "
+                   f"No change: content equals the current release {release.id}; nothing published.")
+        return
     m = release.manifest
     click.echo(f"Built release {m['build_id']} at {release.path}")
     click.echo(f"  {m['triples']} triples, content {m['content_hash']}")
     for cls, n in sorted(m["classes"].items(), key=lambda kv: -kv[1])[:12]:
         click.echo(f"  {n:6d}  {cls}")
+    changes = m.get("changes")
+    if changes and m.get("previous"):
+        click.echo(f"  Änderungen / changes: +{changes['added']} ~{changes['changed']} -{changes['removed']}"
+                   " (publisher diff)")
 
 
 @main.command()
 @click.option("--host", help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default 8080).")
 @click.option("--workers", type=int, help="Server processes (default 2).")
-@click.option("--threads", type=int, help="Threads per server process (default 4).")
+@click.option("--threads", type=int, help="Threads per server process (default 32).")
 @click.option("--store", metavar="URL",
               help="Serve from an external SPARQL 1.1 query endpoint (the release 'publisher push' put there) "
                    "instead of the embedded store, e.g. http://127.0.0.1:7878/query (Oxigraph), "
@@ -99,6 +116,7 @@ def serve(config: Config, host: str | None, port: int | None, workers: int | Non
 
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
 
     from publisher.core.release import current_release
 
@@ -112,8 +130,13 @@ def serve(config: Config, host: str | None, port: int | None, workers: int | Non
     os.environ.update(config.to_environment())
     source = f" from the store at {config.store}" if config.store else ""
     click.echo(f"Serving {config.base_iri}{source} on http://{config.host}:{config.port}/ (Ctrl+C to stop)")
+    # Slow clients: granian (Rust) cuts off headers that take longer than header_timeout or exceed
+    # header_max_bytes without any Python thread waiting; bodies are bounded in the app (web/bodies.py).
+    http1 = HTTP1Settings(header_read_timeout=int(config.header_timeout * 1000),
+                          max_buffer_size=max(8192, config.header_max_bytes))
     Granian("publisher.serve.web.wsgi:app", address=config.host, port=config.port, interface=Interfaces.WSGI,
-            workers=config.workers, blocking_threads=config.threads, log_access=False).serve()
+            workers=config.workers, blocking_threads=config.threads, http1_settings=http1,
+            workers_kill_timeout=max(1, config.shutdown_timeout), log_access=False).serve()
 
 
 @main.command()
@@ -207,6 +230,145 @@ def export_site(config: Config, target: Path, url: str | None) -> None:
     report = export(config, target, url)
     click.echo(f"Exported {report.files} files ({report.bytes / 1e6:.1f} MB) to {target}; "
                f"serve them with {target / 'nginx.conf'} (nginx) or {target / '.htaccess'} (Apache)")
+
+
+@main.group()
+def tables() -> None:
+    """Spreadsheets for the office: export the data to a workbook, import the edited workbook back.
+
+    Tabellen für das Büro: Daten als Arbeitsmappe ausgeben und die bearbeitete Mappe wieder einlesen
+    (siehe docs/anleitung-tabellen.md).
+    """
+
+
+@tables.command("export")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.pass_obj
+def tables_export(config: Config, target: Path) -> None:
+    """Write partners, events, participations and alignments to TARGET (.xlsx, .ods, or a folder of .csv)."""
+    from publisher.tables import TablesError, WorkbookError, export_workbook
+
+    try:
+        counts = export_workbook(config, target)
+    except (TablesError, WorkbookError) as exc:
+        _fail_tables(exc)
+    except SourceError as exc:
+        _fail_source(exc, "text")
+    click.echo(f"Geschrieben / written: {target}")
+    for sheet, n in counts.items():
+        click.echo(f"  {sheet}: {n} Zeilen / rows")
+
+
+@tables.command("import")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only show what would change; write nothing.")
+@click.pass_obj
+def tables_import(config: Config, source: Path, dry_run: bool) -> None:
+    """Read SOURCE (.xlsx, .ods, or a folder of .csv), show the changes and write data/*.ttl."""
+    from publisher.tables import TablesError, WorkbookError, import_workbook
+
+    try:
+        result = import_workbook(config, source, dry_run=dry_run)
+    except (TablesError, WorkbookError) as exc:
+        _fail_tables(exc)
+    except SourceError as exc:
+        _fail_source(exc, "text")
+    if not result.files:
+        click.echo("Keine Änderung / no change: data/ bleibt, wie es ist / data/ stays as it is.")
+        return
+    for line in result.changes:
+        click.echo(f"  {line}")
+    files = ", ".join(result.files)
+    if dry_run:
+        click.echo(f"Probelauf: nichts geschrieben; würde ändern / dry run: nothing written; would change: {files}")
+    else:
+        click.echo(f"Geschrieben / written: {files}")
+        click.echo("Weiter / next: publisher validate, dann / then publisher build")
+
+
+def _fail_tables(exc: Exception) -> None:
+    click.echo(str(exc), err=True)
+    click.echo("Nichts wurde geschrieben; bitte die Tabelle korrigieren und erneut importieren. / "
+               "Nothing was written; please fix the workbook and import again.", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("old", required=False)
+@click.argument("new", required=False)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              help="Changes for people (text, German and English) or machines (json).")
+@click.pass_obj
+def diff(config: Config, old: str | None, new: str | None, output_format: str) -> None:
+    """What changed from release OLD to NEW (default: the previous and the current release)."""
+    from publisher.build.changes import change_list, to_text
+    from publisher.core.release import Release, complete_releases, current_link, releases_dir
+
+    complete = complete_releases(config.builds)
+    link = current_link(config.builds)
+    served = link.resolve().name if link.exists() else None
+    if new is None:
+        new = served
+    if old is None and new in complete:
+        index = complete.index(new)
+        old = complete[index - 1] if index > 0 else None
+    if new is None or (old is None and not complete):
+        click.echo("Keine Veröffentlichung vorhanden; zuerst 'publisher build'. / "
+                   "No release yet; run 'publisher build' first.", err=True)
+        sys.exit(1)
+    releases = {}
+    for rid in (old, new):
+        if rid is not None and rid not in complete:
+            kept = ", ".join(complete) or "-"
+            click.echo(f"Unbekannte oder unvollständige Veröffentlichung {rid}; vorhanden: {kept}. / "
+                       f"Unknown or incomplete release {rid}; kept: {kept}.", err=True)
+            sys.exit(1)
+        if rid is not None:
+            releases[rid] = Release.open(releases_dir(config.builds) / rid)
+    doc = change_list(releases.get(old) if old else None, releases[new])
+    if output_format == "json":
+        click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
+    else:
+        click.echo(to_text(doc), nl=False)
+
+
+@main.command()
+@click.argument("release_id", required=False)
+@click.pass_obj
+def rollback(config: Config, release_id: str | None) -> None:
+    """Serve an earlier release again in one step: the previous one, or RELEASE_ID."""
+    from publisher.build import BuildBusy, RollbackError
+    from publisher.build import rollback as run_rollback
+
+    try:
+        release, before = run_rollback(config, release_id)
+    except (RollbackError, BuildBusy) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except OSError as exc:
+        _fail_disk(exc, config)
+    click.echo(f"Zurückgesetzt: es wird wieder {release.id} veröffentlicht (vorher {before or '-'}). / "
+               f"Rolled back: serving {release.id} again (was {before or '-'}).")
+
+
+DISK_ERRORS = {errno.ENOSPC: ("Kein Speicherplatz mehr", "No space left on the device"),
+               errno.EDQUOT: ("Speicherkontingent erschöpft", "Disk quota exceeded"),
+               errno.EROFS: ("Dateisystem ist schreibgeschützt", "Read-only file system"),
+               errno.EACCES: ("Keine Schreibberechtigung", "Permission denied"),
+               errno.EPERM: ("Keine Schreibberechtigung", "Operation not permitted"),
+               errno.ENOTDIR: ("Ein Teil des Pfads ist kein Ordner", "A part of the path is not a folder"),
+               errno.EEXIST: ("Ein Teil des Pfads ist kein Ordner", "A part of the path is not a folder")}
+
+
+def _fail_disk(exc: OSError, config: Config) -> None:
+    """Disk full, read-only or unwritable build folder: one line, German then English, exit 1."""
+    if exc.errno not in DISK_ERRORS:
+        raise exc
+    de, en = DISK_ERRORS[exc.errno]
+    where = exc.filename or config.builds
+    click.echo(f"Fehler: {de} beim Schreiben in {where}; nichts wurde veröffentlicht. / "
+               f"Error: {en} writing {where}; nothing was published.", err=True)
+    sys.exit(1)
 
 
 def _fail_source(exc: SourceError, output_format: str) -> None:

@@ -136,6 +136,32 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
+def app_in_process(config: Config) -> Iterator:
+    """A fresh app (its own cache and query pool) for ``config``; its query workers stop afterwards."""
+    from publisher.serve.web.app import create_app
+
+    app = create_app(config)
+    yield app
+    pool = app.extensions.get("sparql_pool")
+    if pool is not None:
+        pool.close()
+
+
+def context_loader(context_doc: dict):
+    """A pyld document loader that serves only the project's own context and refuses everything else."""
+    def load(url: str, options=None):
+        if url == TEST_BASE_IRI + "context/v1.jsonld":
+            return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
+                    "document": context_doc}
+        raise AssertionError(f"JSON-LD processing tried to fetch {url}")
+    return load
+
+
+@pytest.fixture
+def app(release: Release, config: Config) -> Iterator:
+    yield from app_in_process(config)
+
+
 @pytest.fixture(scope="session")
 def in_process(release: Release, config: Config) -> str:
     """The base URL of the app answering in this process (``tests.inprocess.HTTP``), on the session's release."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -90,11 +92,17 @@ def test_four_quadrangle_dimensions_and_twelve_tasks(store: EmbeddedStore) -> No
     assert count(store, f"{office} ib:task ?x . ?x skos:inScheme <{TEST_BASE_IRI}def/task>") == 12
 
 
-def test_the_festival_with_its_date(store: EmbeddedStore) -> None:
+def test_the_tent_village_dated_as_the_seed_dates_it(store: EmbeddedStore) -> None:
+    """The seed dates the tent village ("präsentierten sich am 07. Mai 2023"), not the whole festival."""
     rows = store.select(PREFIXES + f"""
-        SELECT ?date WHERE {{ ?f a schema:Festival ; schema:name "DORTBUNT.city 2023"@de ;
-                                 schema:startDate ?date ; schema:subEvent {ZELTDORF} }}""")
+        SELECT ?date WHERE {{ {ZELTDORF} schema:startDate ?date ; schema:superEvent ?f ; dcterms:source ?src .
+                              ?f a schema:Festival ; schema:name "DORTBUNT.city 2023"@de ; schema:subEvent {ZELTDORF} .
+                              FILTER(?src = <{TEST_BASE_IRI}source/seed>) }}""")
     assert [r["date"].value for r in rows] == ["2023-05-07"]
+    festival = "?f a schema:Festival ; schema:name \"DORTBUNT.city 2023\"@de"
+    assert count(store, f"{festival} ; schema:startDate ?d", "d") == 0, "the seed gives no date for the festival"
+    assert count(store, f"?x dcterms:source <{TEST_BASE_IRI}source/project-brief>") == 0
+    assert count(store, f"<{TEST_BASE_IRI}source/project-brief> ?p ?o", "p") == 0, "an invented source document"
 
 
 def test_every_triple_remembers_its_source_file(store: EmbeddedStore) -> None:
@@ -127,9 +135,11 @@ def own_build(project_copy: Path) -> tuple[Config, Release]:
     return config, build(config, steps=[])
 
 
-def test_same_data_gives_same_content_hash(own_build: tuple[Config, Release]) -> None:
+def test_same_data_gives_same_content_hash(own_build: tuple[Config, Release], tmp_path: Path) -> None:
+    # A second build of the same data in the same folder publishes nothing (tests/test_releases.py), so
+    # the second build goes to another builds folder: a release of its own, with the same content.
     config, first = own_build
-    second = build(config, steps=[])
+    second = build(replace(config, build_dir=tmp_path / "other-builds"), steps=[])
     assert second.id != first.id
     assert second.content_hash == first.content_hash
     assert (first.path / "dataset.nq").read_bytes() == (second.path / "dataset.nq").read_bytes()
@@ -191,9 +201,20 @@ def test_rejected_alignments_give_no_shortcut(project_copy: Path) -> None:
     assert count(store, f"?x ib:alignedResource {klima} ; ib:reviewStatus {rejected}") == 1
 
 
+def rename_adfc(config: Config, name: str) -> None:
+    """Change the data (one partner's German name), so that the next build has something to publish."""
+    organizations = config.data_dir / "organizations.ttl"
+    text = organizations.read_text(encoding="utf-8")
+    organizations.write_text(re.sub(r'schema:name "ADFC[^"]*"@de', f'schema:name "{name}"@de', text, count=1),
+                             encoding="utf-8")
+
+
 def test_old_releases_are_pruned_but_current_kept(own_build: tuple[Config, Release]) -> None:
+    # Each build changes the data: a build of unchanged data would publish nothing.
     config, _ = own_build
-    for _ in range(4):
+    config = replace(config, keep_releases=3)
+    for n in range(4):
+        rename_adfc(config, f"ADFC e.V. {n}")
         last = build(config, steps=[])
     releases = sorted(p.name for p in (config.builds / "releases").iterdir())
     assert len(releases) == 3 and last.id in releases

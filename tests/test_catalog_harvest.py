@@ -30,10 +30,11 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 @pytest.fixture(scope="module")
 def paged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Release]]:
     """A release whose base IRI is the loopback server itself, served with one dataset per page, so that
-    every link in the catalogue (pages, datasets, downloads) can really be followed."""
+    every link in the catalogue (pages, datasets, downloads) can really be followed. The DCAT-AP.de 3.0
+    profile, whose distributions carry SHA-256 checksums to check against the downloads."""
     port = free_port()
     config = Config.load(root=REPO, base_iri=f"http://127.0.0.1:{port}/",
-                         build_dir=tmp_path_factory.mktemp("paged-builds"))
+                         build_dir=tmp_path_factory.mktemp("paged-builds"), catalog_profile="dcat-ap.de-3.0")
     release = build(config)
     proc, url = start_server(config, {"PUBLISHER_CATALOG_PAGE_SIZE": "1"}, port=port)
     yield url, release

@@ -11,6 +11,14 @@ if [ ! -x /usr/bin/chromium ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
 fi
+# LibreOffice Calc (headless) for the test that saves the exported workbook as .ods and .xlsx with
+# soffice --convert-to and imports both; the test skips with a reason where it is missing.
+if ! command -v soffice >/dev/null; then
+    if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libreoffice-calc-nogui >/dev/null || \
+        echo "libreoffice-calc-nogui not installed; the LibreOffice round-trip test will be skipped" >&2
+fi
 if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
     if ! command -v npm >/dev/null; then
         if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi

@@ -8,13 +8,16 @@ SHACL, ``derive`` adds the shortcut triples, ``dumps`` and ``catalog`` are the a
 from publisher.build.pipeline import (
     ARTIFACT_STEPS,
     ArtifactStep,
+    BuildBusy,
     BuildContext,
     BuildRefused,
+    RollbackError,
     build,
     load_and_derive,
     load_and_validate,
     publish,
+    rollback,
 )
 
-__all__ = ["ARTIFACT_STEPS", "ArtifactStep", "BuildContext", "BuildRefused", "build", "load_and_derive",
-           "load_and_validate", "publish"]
+__all__ = ["ARTIFACT_STEPS", "ArtifactStep", "BuildBusy", "BuildContext", "BuildRefused", "RollbackError", "build",
+           "load_and_derive", "load_and_validate", "publish", "rollback"]

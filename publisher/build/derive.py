@@ -4,6 +4,11 @@ Each alignment that is not rejected gives a shortcut: ``partner ib:sdg goal`` (t
 the alignment names a target) or ``partner ib:quadrangleDimension dimension``. The alignment resource
 stays the authority; the shortcut is a convenience and is never written by hand.
 
+Instances of schema.org's event subtypes (``schema:Festival`` …) are also typed ``schema:Event``: the
+build materialises ``rdfs:subClassOf schema:Event`` (RDFS rule rdfs9 for these classes), so that any
+query for ``?x a schema:Event`` (the named queries', a user's) finds festivals without knowing the
+hierarchy; the store holds no schema.org class hierarchy to follow at query time.
+
 Every alignment also gets an ``rdfs:label`` ("ADFC e.V. – Maßnahmen zum Klimaschutz (SDG 13)") made
 from the names it joins, so that people see a readable name where an alignment is listed.
 """
@@ -11,16 +16,27 @@ from the names it joins, so that people see a readable name where an alignment i
 from __future__ import annotations
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDFS
+from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from publisher.core.namespaces import SCHEMA, SDG, SDG_SCHEME, SKOS, ProjectNamespaces
 
 LANGUAGES = ("de", "en")
+#: The schema.org subclasses of ``schema:Event`` the data may use (https://schema.org/Event, "More specific Types").
+EVENT_SUBCLASSES = tuple(SCHEMA[name] for name in (
+    "Festival", "SocialEvent", "BusinessEvent", "EducationEvent", "ExhibitionEvent", "MusicEvent",
+    "SportsEvent", "TheaterEvent", "ChildrensEvent", "CourseInstance", "DeliveryEvent", "PublicationEvent",
+    "SaleEvent", "ScreeningEvent", "VisualArtsEvent", "ComedyEvent", "DanceEvent", "FoodEvent", "Hackathon",
+    "LiteraryEvent",
+))
 
 
 def derive_shortcuts(graph: Graph, ns: ProjectNamespaces) -> Graph:
     derived = Graph()
+    for cls in EVENT_SUBCLASSES:
+        for instance in graph.subjects(RDF.type, cls, unique=True):
+            if (instance, RDF.type, SCHEMA.Event) not in graph:
+                derived.add((instance, RDF.type, SCHEMA.Event))
     rejected = ns.review.rejected
     quadrangle = URIRef(str(ns.ib) + "quadrangle")
     sdg_scheme = URIRef(SDG_SCHEME)

@@ -6,18 +6,28 @@ artifact steps add (dumps, catalogue, pre-rendered pages) and ``manifest.json``.
 written to a temporary folder first; only a complete, valid release is renamed into place, and
 ``build/current`` (a symlink) is swapped with one ``rename``. A build that fails at any point
 leaves the previous release, and what is being served, untouched.
+
+The manifest is written last and names every file with its size and sha256; a release that does not
+verify is never switched to and never kept. One build (or rollback) runs at a time, under an
+``fcntl.flock`` on ``build/build.lock``; it starts by removing what killed builds left behind. Old
+releases are pruned by the time in their id, keeping ``Config.keep_releases`` and always the current one.
+A build whose content and settings equal the current release's publishes nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import gc
 import hashlib
 import json
+import logging
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -25,15 +35,40 @@ from rdflib import Dataset, Graph, URIRef
 
 from publisher import __version__
 from publisher.build.catalog.step import catalog_step
+from publisher.build.changes import write_changes
 from publisher.build.derive import derive_shortcuts
 from publisher.build.dumps import write_dumps
 from publisher.build.sources import Sources, load_sources
 from publisher.build.validation import BuildRefused, Report, shapes_graph, validate
 from publisher.core.config import Config
 from publisher.core.namespaces import ProjectNamespaces
-from publisher.core.release import Layout, Release, current_link, current_release, releases_dir
+from publisher.core.release import (
+    CURRENT_TMP_PREFIX,
+    ID_TIME_FORMAT,
+    LOCK,
+    TMP_PREFIX,
+    IncompleteRelease,
+    Layout,
+    Release,
+    complete_releases,
+    current_link,
+    current_release,
+    file_entries,
+    id_time,
+    release_ids,
+    releases_dir,
+    verify,
+)
 
-KEEP_RELEASES = 3
+log = logging.getLogger(__name__)
+
+
+class BuildBusy(Exception):
+    """Another build or rollback holds the lock of this builds folder."""
+
+
+class RollbackError(Exception):
+    """There is no release to roll back to (or the one named is unknown or incomplete)."""
 
 
 @dataclass
@@ -86,12 +121,54 @@ def load_and_validate(config: Config) -> tuple[Sources, Dataset, Graph, Report]:
     return sources, dataset, graph, validate(graph, shapes_graph(config), sources)
 
 
+@contextlib.contextmanager
+def build_lock(builds: Path) -> Iterator[None]:
+    """Hold the builds folder's lock for a whole build or rollback, then clear killed builds' debris.
+
+    The lock is an ``fcntl.flock`` on ``build.lock``: the kernel releases it when its holder dies, so a
+    killed build never leaves it taken, and debris is only removed while no other build can be writing it.
+    """
+    builds.mkdir(parents=True, exist_ok=True)
+    fd = os.open(builds / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildBusy(f"Ein anderer Build läuft gerade in {builds}; bitte später erneut versuchen. / "
+                            f"Another build is running in {builds}; try again later.") from None
+        remove_debris(builds)
+        yield
+    finally:
+        os.close(fd)
+
+
+def remove_debris(builds: Path) -> list[str]:
+    """Remove ``.tmp-*`` folders and ``.current-*`` links of builds that were killed (call under the lock)."""
+    removed = []
+    for path in sorted(builds.iterdir()):
+        if not path.name.startswith((TMP_PREFIX, CURRENT_TMP_PREFIX)):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        removed.append(path.name)
+    if removed:
+        log.info("removed debris of killed builds: %s", ", ".join(removed))
+    return removed
+
+
 def build(config: Config, steps: list[ArtifactStep] | None = None, now: datetime | None = None) -> Release:
-    """Build and publish a new release; raises SourceError or BuildRefused and then publishes nothing."""
-    sources, dataset, graph, report = load_and_validate(config)
-    if not report.conforms:
-        raise BuildRefused(report)
-    return publish(config, dataset, graph, sources=sources, steps=steps, now=now)
+    """Build and publish a new release; raises SourceError or BuildRefused and then publishes nothing.
+
+    When the content equals the current release's, nothing is published and the current release is
+    returned (its id is then the one that was served before).
+    """
+    with build_lock(config.builds):
+        sources, dataset, graph, report = load_and_validate(config)
+        if not report.conforms:
+            raise BuildRefused(report)
+        return _publish(config, dataset, graph, sources=sources, steps=steps, now=now)
 
 
 def publish(
@@ -104,51 +181,127 @@ def publish(
     now: datetime | None = None,
 ) -> Release:
     """Write a release from an already validated dataset and switch ``current`` to it."""
+    with build_lock(config.builds):
+        return _publish(config, dataset, graph, sources=sources, steps=steps, now=now)
+
+
+def _publish(config: Config, dataset: Dataset, graph: Graph, *, sources: Sources | None,
+             steps: list[ArtifactStep] | None, now: datetime | None) -> Release:
     now = now or datetime.now(UTC)
     builds = config.builds
+    steps = ARTIFACT_STEPS if steps is None else steps
     releases_dir(builds).mkdir(parents=True, exist_ok=True)
-    build_id = now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
-    tmp = builds / f".tmp-{build_id}"
+    nquads = _nquads(dataset)
+    content_hash = _content_hash(nquads)
+    fingerprint = _fingerprint(config, content_hash, steps)
+    previous = current_release(builds)
+    if previous is not None and previous.manifest.get("fingerprint") == fingerprint and not previous.verify():
+        log.info("content equals release %s; nothing published", previous.id)
+        return previous
+    build_id = _new_id(builds, now)
+    tmp = builds / f"{TMP_PREFIX}{build_id}"
     tmp.mkdir()
     try:
         layout = Layout(tmp)
-        nquads = _write_nquads(dataset, layout.dataset)
+        layout.dataset.write_text("\n".join(nquads) + "\n", encoding="utf-8")
         store = ox.Store(str(layout.store))
         store.bulk_load(path=str(layout.dataset), format=ox.RdfFormat.N_QUADS)
         manifest = _manifest(config, build_id, now, nquads, store, sources)
-        previous = current_release(builds)
+        manifest["content_hash"], manifest["fingerprint"] = content_hash, fingerprint
+        manifest["previous"] = previous.id if previous is not None else None
         ctx = BuildContext(config, ProjectNamespaces(config.base_iri), dataset, graph, store,
                            layout, manifest, previous, sources)
-        for step in ARTIFACT_STEPS if steps is None else steps:
+        for step in steps:
             step(ctx)
+        changes = write_changes(layout, build_id, previous, config.base_iri)
+        manifest["changes"] = changes["summary"]
         store.flush()
         del store, ctx
-        layout.manifest.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                           encoding="utf-8")
+        gc.collect()  # close the store before its files are hashed
+        # Last: the manifest vouches for every file written above.
+        manifest["files"] = file_entries(layout)
+        with open(layout.manifest, "w", encoding="utf-8") as f:
+            f.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
         final = releases_dir(builds) / build_id
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _switch_current(builds, final)
-    _prune(builds)
+    switch_current(builds, final)
+    prune(builds, config.keep_releases)
     return Release.open(final)
 
 
-def _write_nquads(dataset: Dataset, path: Path) -> list[str]:
+def rollback(config: Config, release_id: str | None = None) -> tuple[Release, str | None]:
+    """Serve an earlier kept release again: the one before the current (by id), or ``release_id``.
+
+    The same one-``rename`` switch as a build; returns the release now served and the id served before.
+    """
+    builds = config.builds
+    with build_lock(builds):
+        link = current_link(builds)
+        served = link.resolve().name if link.exists() else None
+        complete = complete_releases(builds)
+        if release_id is None:
+            older = complete[:complete.index(served)] if served in complete else complete
+            if not older:
+                raise RollbackError("Es gibt keine frühere vollständige Veröffentlichung. / "
+                                    "There is no earlier complete release.")
+            release_id = older[-1]
+        elif release_id not in release_ids(builds):
+            known = ", ".join(complete) or "-"
+            raise RollbackError(f"Unbekannte Veröffentlichung {release_id}; vorhanden: {known}. / "
+                                f"Unknown release {release_id}; kept: {known}.")
+        target = releases_dir(builds) / release_id
+        try:
+            release = Release.open_verified(target)
+        except IncompleteRelease as exc:
+            raise RollbackError(f"Veröffentlichung unvollständig oder beschädigt: {exc} / "
+                                f"Release incomplete or damaged: {exc}") from None
+        switch_current(builds, target)
+    return release, served
+
+
+def _new_id(builds: Path, now: datetime) -> str:
+    """A release id whose time is after every kept release's, so that ids order releases totally."""
+    stamp = now.astimezone(UTC).replace(microsecond=0)
+    ids = release_ids(builds)
+    latest = id_time(ids[-1]) if ids else None
+    if latest is not None and stamp <= latest:
+        stamp = latest + timedelta(seconds=1)
+    return stamp.strftime(ID_TIME_FORMAT) + "-" + uuid.uuid4().hex[:6]
+
+
+def _nquads(dataset: Dataset) -> list[str]:
     """Sorted N-Quads, so that the same data always gives the same bytes and hash."""
     text = dataset.serialize(format="nquads")
-    lines = sorted({line for line in text.splitlines() if line.strip()})
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return lines
+    return sorted({line for line in text.splitlines() if line.strip()})
 
 
-def _manifest(config: Config, build_id: str, now: datetime, nquads: list[str], store: ox.Store,
-              sources: Sources | None) -> dict:
+def _content_hash(nquads: list[str]) -> str:
     # Blank-node labels differ between parses; leaving them out keeps the hash a function of content.
     digest = hashlib.sha256()
     for line in sorted(_mask_blank_nodes(line) for line in nquads):
         digest.update(line.encode("utf-8") + b"\n")
+    return "sha256:" + digest.hexdigest()
+
+
+def _fingerprint(config: Config, content_hash: str, steps: list[ArtifactStep]) -> str:
+    """What a release is made of: the content, the tool, the artifact steps and the settings they read.
+
+    Server-only settings (host, port, processes, query limits) do not change a release's files.
+    """
+    settings = {k: v for k, v in sorted(config.to_environment().items())
+                if k in ("PUBLISHER_BASE_IRI",) or k.startswith("PUBLISHER_CATALOG_")}
+    parts = {"content": content_hash, "tool": __version__, "settings": settings,
+             "steps": [f"{s.__module__}.{s.__qualname__}" for s in steps]}
+    return "sha256:" + hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _manifest(config: Config, build_id: str, now: datetime, nquads: list[str], store: ox.Store,
+              sources: Sources | None) -> dict:
     classes = {
         str(row["c"].value): int(row["n"].value)
         for row in store.query(
@@ -167,7 +320,6 @@ def _manifest(config: Config, build_id: str, now: datetime, nquads: list[str], s
         "built_at": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "base_iri": config.base_iri,
         "tool": {"name": "dortmund-ib-publisher", "version": __version__},
-        "content_hash": "sha256:" + digest.hexdigest(),
         "triples": triples,
         "quads": len(nquads),
         "graphs": graphs,
@@ -180,16 +332,34 @@ def _mask_blank_nodes(line: str) -> str:
     return " ".join("_:b" if token.startswith("_:") else token for token in line.split(" "))
 
 
-def _switch_current(builds: Path, release: Path) -> None:
-    link_tmp = builds / f".current-{release.name}"
+def switch_current(builds: Path, release: Path) -> None:
+    """Point ``build/current`` at ``release`` in one ``rename``, after checking the release is complete."""
+    problems = verify(release)
+    if problems:
+        raise IncompleteRelease(f"{release.name}: {'; '.join(problems[:3])}")
+    link_tmp = builds / f"{CURRENT_TMP_PREFIX}{release.name}"
+    with contextlib.suppress(FileNotFoundError):
+        link_tmp.unlink()
     os.symlink(release.relative_to(builds), link_tmp)
     os.replace(link_tmp, current_link(builds))
 
 
-def _prune(builds: Path) -> None:
-    current = current_link(builds).resolve()
-    # Newest first by write time: several builds can share a second-resolution id prefix.
-    releases = sorted(releases_dir(builds).iterdir(), key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
-    for old in releases[KEEP_RELEASES:]:
-        if old.resolve() != current:
-            shutil.rmtree(old, ignore_errors=True)
+def prune(builds: Path, keep: int) -> list[str]:
+    """Keep the newest ``keep`` complete releases (by the time in their id) and the current one.
+
+    Incomplete releases (a missing or mismatched file, no manifest) are never kept. A release is first
+    renamed out of ``releases/`` (one step) and only then deleted, so that a kill half way leaves debris
+    for the next build to remove, never a half-deleted folder that looks like a release.
+    """
+    link = current_link(builds)
+    served = link.resolve().name if link.exists() else None
+    kept = set(complete_releases(builds)[-max(keep, 1):]) | ({served} if served else set())
+    removed = []
+    for path in sorted(releases_dir(builds).iterdir()):
+        if path.name in kept:
+            continue
+        doomed = builds / f"{TMP_PREFIX}pruned-{path.name}-{uuid.uuid4().hex[:6]}"
+        os.rename(path, doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
+        removed.append(path.name)
+    return removed

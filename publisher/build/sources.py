@@ -7,13 +7,16 @@ statement comes from. Relative IRIs in the files resolve against the configured 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urljoin
 
-from rdflib import Dataset, Graph, URIRef
+import rfc3987
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from publisher.core.config import Config
@@ -23,13 +26,35 @@ from publisher.core.config import Config
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt"}
 
 
-class SourceError(Exception):
-    """A source file cannot be read; carries the file and, for syntax errors, the line."""
+# rdflib logs a traceback for every ill-typed literal ("27.11.2026"^^xsd:date) and a warning for every
+# malformed IRI. The shapes report such values as wrong dates with the expected form, and _check_iris
+# names the bad IRI with its line, so these log lines are only noise (and a traceback) for the staff.
+class _ReportedElsewhereFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return not (text.startswith("Failed to convert Literal lexical form")
+                    or "does not look like a valid URI" in text)
 
-    def __init__(self, path: str, message: str, line: int | None = None) -> None:
-        self.path, self.message, self.line = path, message, line
+
+logging.getLogger("rdflib.term").addFilter(_ReportedElsewhereFilter())
+
+BOM = "\ufeff"
+# Bidirectional embedding, override and isolate controls: they reorder the text a reader sees.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+class SourceError(Exception):
+    """A source file cannot be read; carries the file, the line if known, and a German and English text."""
+
+    def __init__(self, path: str, message: str, line: int | None = None, message_de: str | None = None) -> None:
+        self.path, self.line = path, line
+        self.message_en = message
+        self.message_de = message_de or message
+        self.message = (self.message_de if self.message_de == message
+                        else f"{self.message_de}\n{self.message_en}")
         where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {message}")
+        body = self.message_de if self.message_de == message else f"{self.message_de}\n    {message}"
+        super().__init__(f"{where}: {body}")
 
 
 @dataclass
@@ -73,6 +98,37 @@ class SourceFile:
                 return number
         return start
 
+    def line_of_text(self, needle: str) -> int | None:
+        """The first line that contains ``needle`` literally."""
+        return next((n for n, text in enumerate(self.lines, 1) if needle in text), None)
+
+    def subject_blocks(self) -> list[tuple[URIRef, int, str]]:
+        """Each statement that starts at the beginning of a line: (subject, line, subject as written).
+
+        Data files describe one thing per block (``org:adfc a schema:NGO ; … .``); a second block with
+        the same subject is almost always a slug used twice, which rdflib would silently merge.
+        """
+        blocks = []
+        statement_open = False
+        for number, text in enumerate(self.lines, 1):
+            stripped = _strip_comment(text).rstrip()
+            if not stripped:
+                continue
+            if not statement_open and text[:1] not in (" ", "\t") and not _DIRECTIVE_RE.match(text):
+                m = _SUBJECT_RE.match(text)
+                iri = self._resolve(m.group(1)) if m else None
+                if iri is not None and (iri, None, None) in self.graph:
+                    blocks.append((iri, number, m.group(1)))
+            statement_open = not stripped.endswith(".")
+        return blocks
+
+    def _resolve(self, token: str) -> URIRef | None:
+        if token.startswith("<"):
+            return URIRef(urljoin(self.base_iri, token[1:-1]))
+        prefix, _, local = token.partition(":")
+        ns = self.prefixes.get(prefix)
+        return URIRef(ns + local) if ns is not None else None
+
 
 @dataclass
 class Sources:
@@ -111,6 +167,30 @@ class Sources:
     def __iter__(self) -> Iterator[SourceFile]:
         return iter(self.files)
 
+    def check_duplicate_blocks(self, folder: Path) -> None:
+        """Refuse a subject described in two blocks of the files under ``folder`` (a slug used twice)."""
+        seen: dict[URIRef, tuple[SourceFile, int]] = {}
+        for source in self.files:
+            if not _is_under(source.path, folder):
+                continue
+            for iri, line, written in source.subject_blocks():
+                if iri not in seen:
+                    seen[iri] = (source, line)
+                    continue
+                first, first_line = seen[iri]
+                where_de = f"Zeile {first_line}" if first is source else f"{first.relpath}, Zeile {first_line}"
+                where_en = f"line {first_line}" if first is source else f"{first.relpath}, line {first_line}"
+                raise SourceError(
+                    source.relpath,
+                    f"{written} is described a second time (first in {where_en}, again in line {line}). Each "
+                    "partner or event has one block: add the statements to the first block, or give the new "
+                    "entry a slug of its own.",
+                    line,
+                    f"{written} wird ein zweites Mal beschrieben (zuerst {where_de}, erneut Zeile {line}). "
+                    "Jede Partnerorganisation und jede Veranstaltung hat einen Block: ergänzen Sie den ersten "
+                    "Block oder geben Sie dem neuen Eintrag einen eigenen Slug.",
+                )
+
 
 def source_paths(config: Config) -> list[Path]:
     """The RDF files that make up the dataset: ontology first, then data, each sorted by name."""
@@ -123,23 +203,68 @@ def source_paths(config: Config) -> list[Path]:
 
 def load_file(path: Path, config: Config, relpath: str | None = None) -> SourceFile:
     relpath = relpath or _relative(path, config.root)
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SourceError(relpath, f"not UTF-8 text (byte {exc.start})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SourceError(
+            relpath,
+            f"The file is not UTF-8 (byte {exc.start} in line {line}; probably saved as Latin-1 or Windows-1252): "
+            "please save it as UTF-8.",
+            line,
+            f"Die Datei ist nicht UTF-8 (Byte {exc.start} in Zeile {line}; vermutlich als Latin-1 oder "
+            "Windows-1252 gespeichert): bitte als UTF-8 speichern.",
+        ) from None
+    text = text.removeprefix(BOM)  # editors on Windows write one; it is not part of the Turtle
     graph_iri = URIRef(config.iri("graph/" + relpath.rsplit(".", 1)[0]))
     graph = Graph()
     try:
         graph.parse(data=text, format=RDF_SUFFIXES[path.suffix], publicID=config.base_iri)
     except Exception as exc:  # rdflib raises many types; each becomes one clear message
-        line, message = _syntax_error_location(exc)
-        raise SourceError(relpath, message, line) from None
-    return SourceFile(path, relpath, graph_iri, graph, text.splitlines(), config.base_iri)
+        line, message_de, message_en = _syntax_error_location(exc)
+        raise SourceError(relpath, message_en, line, message_de) from None
+    source = SourceFile(path, relpath, graph_iri, graph, text.splitlines(), config.base_iri)
+    _check_iris(source)
+    return source
 
 
 def load_sources(config: Config) -> Sources:
     """Load every source file; the first unreadable one stops the load with its file and line."""
-    return Sources(config, [load_file(p, config) for p in source_paths(config)])
+    sources = Sources(config, [load_file(p, config) for p in source_paths(config)])
+    sources.check_duplicate_blocks(config.data_dir)
+    return sources
+
+
+def _check_iris(source: SourceFile) -> None:
+    """Refuse IRIs that RFC 3987 forbids (rdflib accepts ``<https://x/"y>`` and then cannot write it)."""
+    for triple in source.graph:
+        for term in triple:
+            iri = term.datatype if isinstance(term, Literal) else term
+            if not isinstance(iri, URIRef):
+                continue
+            if rfc3987.match(str(iri), rule="IRI") and not BIDI_CONTROLS.search(iri):
+                continue
+            written = str(iri).removeprefix(source.base_iri)
+            line = source.line_of_text(written) or source.line_of(triple[0])
+            raise SourceError(
+                source.relpath,
+                f"Invalid IRI <{written}>: spaces, quotation marks, < > {{ }} | \\ ^ ` and direction control "
+                "characters are not allowed in an IRI (RFC 3987). Write a web address as <https://…> and "
+                "encode such characters (a space as %20, \" as %22).",
+                line,
+                f"Ungültige IRI <{written}>: Leerzeichen, Anführungszeichen, < > {{ }} | \\ ^ ` und "
+                "Steuerzeichen für die Schreibrichtung sind in einer IRI nicht erlaubt (RFC 3987). Schreiben Sie "
+                "eine Webadresse als <https://…> und kodieren Sie solche Zeichen (Leerzeichen als %20, \" als %22).",
+            )
+
+
+def _is_under(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(Path(folder).resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def load_graph(paths: list[Path], config: Config) -> Graph:
@@ -162,24 +287,15 @@ _LINE_PATTERNS = [
     re.compile(r"line (\d+)"),
     re.compile(r":(\d+):\d+"),
 ]
+TYPOGRAPHIC_QUOTES = "„“”‚‘’«»"
 
 
-def _syntax_error_location(exc: Exception) -> tuple[int | None, str]:
+def _syntax_error_location(exc: Exception) -> tuple[int | None, str, str]:
+    """The line to fix and a German and English text for a parser error, in words staff can act on."""
+    if hasattr(exc, "_why"):  # rdflib.plugins.parsers.notation3.BadSyntax
+        return _turtle_error(exc)
     line = getattr(exc, "lines", None)
     text = str(exc).strip()
-    if hasattr(exc, "_why"):  # rdflib.plugins.parsers.notation3.BadSyntax
-        line = exc.lines + 1  # type: ignore[attr-defined]
-        text = f"Turtle syntax error: {exc._why}"  # type: ignore[attr-defined]
-        snippet = getattr(exc, "_str", b"")
-        pos = getattr(exc, "_i", None)
-        if isinstance(snippet, bytes | str) and isinstance(pos, int):
-            snippet = snippet.decode("utf-8", "replace") if isinstance(snippet, bytes) else snippet
-            start = snippet.rfind("\n", 0, pos) + 1
-            end = snippet.find("\n", pos)
-            near = snippet[start : end if end != -1 else None].strip()
-            if near:
-                text += f" (near: {near[:80]})"
-        return line, text
     if not isinstance(line, int):
         line = None
         for pattern in _LINE_PATTERNS:
@@ -187,9 +303,84 @@ def _syntax_error_location(exc: Exception) -> tuple[int | None, str]:
             if m:
                 line = int(m.group(1))
                 break
-    return line, text.splitlines()[0] if text else type(exc).__name__
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return line, f"Syntaxfehler: {first}", f"Syntax error: {first}"
 
 
+def _turtle_error(exc: Exception) -> tuple[int, str, str]:
+    why: str = exc._why  # type: ignore[attr-defined]
+    pos: int = exc._i  # type: ignore[attr-defined]
+    raw = exc._str  # type: ignore[attr-defined]
+    doc = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    line = doc.count("\n", 0, pos) + 1
+    line_text = doc.splitlines()[line - 1] if line <= len(doc.splitlines()) else ""
+    near = line_text.strip()[:80]
+    if why.startswith("expected '.'"):
+        # The parser stops at the token after the missing dot; the statement really ends before it.
+        end = _previous_token_end(doc, pos)
+        end_line = doc.count("\n", 0, end) + 1
+        new_statement = pos == 0 or doc[pos - 1] == "\n"
+        if new_statement:
+            return (end_line, f"Zeile {end_line}: Punkt am Ende fehlt? Jeder Eintrag endet mit „ .“, bevor in "
+                    f"Zeile {line} der nächste beginnt.",
+                    f"Line {end_line}: missing dot at the end? Every entry ends with \" .\" before the next one "
+                    f"begins in line {line}.")
+        return (end_line, f"Zeile {end_line}: Semikolon am Ende fehlt? Zwischen zwei Angaben zu einem Eintrag "
+                f"steht „ ;“ (vor: {near}).",
+                f"Line {end_line}: missing semicolon at the end? Two statements about one entry are separated by "
+                f"\" ;\" (before: {near}).")
+    if any(q in line_text for q in TYPOGRAPHIC_QUOTES):
+        return (line, f"Zeile {line}: typografische Anführungszeichen („…“ oder “…”) sind in Turtle nicht "
+                f"erlaubt; schreiben Sie gerade Anführungszeichen \"…\" ({near}).",
+                f"Line {line}: typographic quotation marks („…“ or “…”) are not allowed in Turtle; write straight "
+                f"quotation marks \"…\" ({near}).")
+    m = re.match(r'Prefix "([^"]*):" not bound', why)
+    if m:
+        prefix = m.group(1)
+        return (line, f"Zeile {line}: das Präfix „{prefix}:“ ist nicht deklariert. Übernehmen Sie die "
+                f"@prefix-Zeilen vom Anfang einer anderen Datei in data/ (dort steht z. B. "
+                f"@prefix org: <id/organization/> .), oder prüfen Sie die Schreibweise ({near}).",
+                f"Line {line}: the prefix \"{prefix}:\" is not declared. Copy the @prefix lines from the top of "
+                f"another file in data/ (e.g. @prefix org: <id/organization/> .), or check the spelling ({near}).")
+    if why == "objectList expected":
+        return (line, f"Zeile {line}: nach der Eigenschaft fehlt ein gültiger Wert (Text in \"…\", <Adresse> "
+                f"oder präfix:name) ({near}).",
+                f"Line {line}: a valid value is missing after the property (text in \"…\", an <address> or "
+                f"prefix:name) ({near}).")
+    return (line, f"Zeile {line}: Turtle-Syntaxfehler ({why}) bei: {near}",
+            f"Line {line}: Turtle syntax error ({why}) near: {near}")
+
+
+def _previous_token_end(doc: str, pos: int) -> int:
+    """The position of the last character before ``pos`` that is not white space or a comment."""
+    i = pos
+    while i > 0:
+        line_start = doc.rfind("\n", 0, i) + 1
+        segment = _strip_comment(doc[line_start:i]).rstrip()
+        if segment:
+            return line_start + len(segment) - 1
+        i = line_start - 1
+    return 0
+
+
+def _strip_comment(text: str) -> str:
+    """``text`` without a trailing ``# comment`` (a ``#`` inside "…" or <…> is kept)."""
+    quote = None
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote and text[i - 1] != "\\":
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "<":
+            quote = ">"
+        elif ch == "#":
+            return text[:i]
+    return text
+
+
+_DIRECTIVE_RE = re.compile(r"^\s*(?:@prefix|@base|PREFIX|BASE)\b", re.IGNORECASE)
+_SUBJECT_RE = re.compile(r"^(<[^>\s]*>|[A-Za-z][\w\-.]*:[\w\-.]*[\w\-]|[A-Za-z][\w\-]*:|:[\w\-.]*[\w\-])")
 _PREFIX_RE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w\-]*):\s*<([^>]*)>", re.IGNORECASE)
 
 

@@ -19,6 +19,36 @@ from publisher.core.namespaces import SH
 
 SEVERITY_NAMES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 
+# German and English texts for results of a shape that has no sh:message of its own (every shape in
+# shapes/*.ttl has one; this keeps a new shape's mistakes readable until it gets its own).
+GENERIC_MESSAGES: dict[Node | None, tuple[str, str]] = {
+    SH.MinCountConstraintComponent: ("Angabe fehlt: diese Eigenschaft ist vorgeschrieben.",
+                                     "Value missing: this property is required."),
+    SH.MaxCountConstraintComponent: ("Zu viele Angaben: diese Eigenschaft ist hier nur einmal erlaubt.",
+                                     "Too many values: this property is allowed only once here."),
+    SH.DatatypeConstraintComponent: ("Falscher Datentyp oder ungültiger Wert (ein Datum z. B. als "
+                                     "\"2026-11-27\"^^xsd:date, Form JJJJ-MM-TT).",
+                                     "Wrong datatype or invalid value (a date e.g. as \"2026-11-27\"^^xsd:date, "
+                                     "form YYYY-MM-DD)."),
+    SH.NodeKindConstraintComponent: ("Falsche Art von Wert: hier wird eine URI (<…> oder präfix:name) bzw. ein "
+                                     "Text erwartet.",
+                                     "Wrong kind of value: a URI (<…> or prefix:name) or a text is expected here."),
+    SH.PatternConstraintComponent: ("Der Wert hat nicht die erwartete Form.",
+                                    "The value does not have the expected form."),
+    SH.InConstraintComponent: ("Unbekannter Wert: er gehört nicht zu den erlaubten Werten.",
+                               "Unknown value: it is not one of the allowed values."),
+    SH.NodeConstraintComponent: ("Das Verweisziel ist im Datensatz nicht (vollständig) beschrieben.",
+                                 "The link target is not (fully) described in the dataset."),
+    SH.ClassConstraintComponent: ("Das Verweisziel hat nicht den erwarteten Typ.",
+                                  "The link target does not have the expected type."),
+    SH.UniqueLangConstraintComponent: ("Mehr als ein Wert in derselben Sprache.",
+                                       "More than one value in the same language."),
+    SH.LanguageInConstraintComponent: ("Sprachangabe fehlt oder ist nicht erlaubt (@de oder @en).",
+                                       "Language tag missing or not allowed (@de or @en)."),
+    None: ("Der Eintrag verletzt eine Regel der Shapes (shapes/*.ttl).",
+           "The entry breaks a rule of the shapes (shapes/*.ttl)."),
+}
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -80,17 +110,30 @@ def validate(data: Graph, shapes: Graph, sources: Sources | None = None) -> Repo
     _, results, _ = shacl_validate(
         data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
     )
-    findings = [_finding(results, r, data, sources) for r in results.subjects(SH.resultSeverity, None)]
+    # Results nested under sh:detail (from sh:node) explain their parent result, which carries the
+    # project's message; listed on their own they would repeat it with pyshacl's English defaults.
+    nested = set(results.objects(None, SH.detail))
+    findings = [_finding(results, r, data, sources, shapes)
+                for r in results.subjects(SH.resultSeverity, None) if r not in nested]
     findings.sort(key=lambda f: (f.severity != "violation", f.file or "", f.line or 0, f.resource))
     return Report(_dedupe(findings))
 
 
-def _finding(results: Graph, result: Node, data: Graph, sources: Sources | None) -> Finding:
+def _finding(results: Graph, result: Node, data: Graph, sources: Sources | None, shapes: Graph) -> Finding:
     focus = results.value(result, SH.focusNode)
     path = results.value(result, SH.resultPath)
     value = results.value(result, SH.value)
     messages = {m.language or "": str(m) for m in results.objects(result, SH.resultMessage)}
-    fallback = next(iter(messages.values()), "Constraint violated.")
+    if "de" not in messages or "en" not in messages:
+        # pyshacl drops the language tags of a SPARQL constraint's messages: read them from the shapes.
+        constraint = results.value(result, SH.sourceConstraint)
+        messages = {m.language or "": str(m) for m in shapes.objects(constraint, SH.message)} if constraint else {}
+    if "de" not in messages or "en" not in messages:
+        # A shape without sh:message @de/@en: pyshacl's generic English text ("Less than 1 values on …")
+        # is not for people, so say what the constraint component means instead.
+        component = results.value(result, SH.sourceConstraintComponent)
+        de, en = GENERIC_MESSAGES.get(component, GENERIC_MESSAGES[None])
+        messages = {"de": de, "en": en}
     location = sources.locate(focus, path if isinstance(path, URIRef) else None) if sources else None
     if location is None and sources is not None and isinstance(value, URIRef):
         location = sources.locate(value)
@@ -101,8 +144,8 @@ def _finding(results: Graph, result: Node, data: Graph, sources: Sources | None)
         resource=_short(focus, data),
         property=_short(path, data) if isinstance(path, URIRef) else None,
         value=_short(value, data) if value is not None else None,
-        message_de=messages.get("de", messages.get("", fallback)),
-        message_en=messages.get("en", messages.get("", fallback)),
+        message_de=messages["de"],
+        message_en=messages["en"],
         shape=str(shape) if isinstance(shape := results.value(result, SH.sourceShape), URIRef) else None,
     )
 

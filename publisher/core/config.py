@@ -18,6 +18,12 @@ def _default_root() -> Path:
     return here if (here / "data").is_dir() else Path.cwd()
 
 
+#: The catalogue profiles ``catalog_profile`` may name.
+CATALOG_PROFILES = ("dcat-ap.de-2.0", "dcat-ap.de-3.0")
+#: Where the DCAT-AP.de contributor IDs live (https://www.dcat-ap.de/def/contributors/).
+CONTRIBUTORS = "http://dcat-ap.de/def/contributors/"
+
+
 @dataclass(frozen=True)
 class Config:
     base_iri: str = "http://localhost:8080/"
@@ -26,14 +32,39 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 2
-    threads: int = 4
+    # Threads per server process. Threads blocked on a slow client cost little (the GIL is released), and a
+    # client that sends its body slowly holds one for up to body_timeout: keep plenty for everyone else.
+    threads: int = 32
+    # Slow clients: the request line and headers must arrive within header_timeout seconds and
+    # header_max_bytes (granian's HTTP/1 settings); a body within body_timeout seconds (else 408, closed).
+    header_timeout: float = 10.0
+    header_max_bytes: int = 64 * 1024
+    body_timeout: float = 10.0
+    # On stop, a server process that has not finished within this many seconds is killed: a client that went
+    # silent in the middle of its body keeps its connection (and a blocked body reader) open indefinitely.
+    shutdown_timeout: int = 5
     query_timeout: float = 10.0
     query_max_rows: int = 10_000
     query_max_body: int = 1_000_000
     query_workers: int = 2
+    # Deepest nesting of brackets, braces, parentheses and '!' chains a query may have (400 beyond); checked on
+    # the text before any parse, so that a hostile query cannot exhaust the parser's or the engine's stack.
+    query_max_depth: int = 20
+    # Address space of one query worker (RLIMIT_AS, bytes; 0 = unlimited): a query that needs more fails (502).
+    query_worker_memory: int = 2 * 1024 * 1024 * 1024
+    # Bytes of one query result (the body the worker writes); rows beyond it are cut like the row cap.
+    query_max_result_bytes: int = 16 * 1024 * 1024
+    # Seconds a query request waits for a free worker before it is answered 503 with Retry-After.
+    query_queue_wait: float = 1.0
+    # Per-client query time: at most query_budget_seconds of evaluation per query_budget_window seconds
+    # (per server process), else 429 with Retry-After; 0 turns the budget off.
+    query_budget_seconds: float = 30.0
+    query_budget_window: float = 60.0
     query_cache: bool = True
     # One in-memory cache per server process (responses and rendered pages), keys and values counted.
     cache_max_bytes: int = 128 * 1024 * 1024
+    # Requests whose key would be larger (query string, or a POST body to /sparql) are answered, never cached.
+    cache_max_key_bytes: int = 4096
     catalog_page_size: int = 50
     # An external SPARQL 1.1 query endpoint to serve from instead of the embedded store (``serve --store``),
     # e.g. http://127.0.0.1:7878/query (Oxigraph) or http://127.0.0.1:8890/sparql (Virtuoso); empty = embedded.
@@ -42,6 +73,13 @@ class Config:
     store: str = ""
     # The most bytes of an external store's answer to one user query that are read (the row cap comes first).
     store_max_result_bytes: int = 50_000_000
+    # How many complete releases the build keeps (newest by the time in their id), for diff and rollback;
+    # the release being served is always kept as well.
+    keep_releases: int = 10
+    # Items per page of the JSON-LD lists (/partners …) and the default of the JSON API (/api/v1/…).
+    list_page_size: int = 100
+    # The largest ``?size=`` the JSON API accepts (larger asks get 400).
+    api_max_page_size: int = 500
     trust_forwarded_headers: bool = False
     # The data licence is a publishing decision the office must confirm (README, "Catalogue and harvesting").
     # Default: Datenlizenz Deutschland – Namensnennung 2.0 from the DCAT-AP.de licence list.
@@ -54,14 +92,26 @@ class Config:
     # Where people reach the office about the data; empty = the deployment's home page (base_iri).
     catalog_contact_url: str = ""
     catalog_contact_email: str = ""
-    # A DCAT-AP.de contributor ID (http://dcat-ap.de/def/contributors/…); empty = none is stated.
+    # A DCAT-AP.de contributor ID (http://dcat-ap.de/def/contributors/…) from the DCAT-AP.de contributor list
+    # (K12/13; GovData assigns it to the portal that delivers the data); empty = none is stated.
     catalog_contributor_id: str = ""
+    # The catalogue's application profile: "dcat-ap.de-2.0" (what GovData's harvester, ckanext-dcatde on
+    # DCAT-AP 2, implements today) or "dcat-ap.de-3.0" (DCAT-AP.de 3.0 on DCAT-AP 3.0).
+    catalog_profile: str = "dcat-ap.de-2.0"
 
     def __post_init__(self) -> None:
         if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith("/"):
             raise ValueError(
                 f"base_iri must be an http(s) IRI ending in '/', got {self.base_iri!r}"
             )
+        if self.keep_releases < 1:
+            raise ValueError(f"keep_releases must be at least 1, got {self.keep_releases}")
+        if self.catalog_profile not in CATALOG_PROFILES:
+            raise ValueError(f"catalog_profile must be one of {', '.join(CATALOG_PROFILES)}, "
+                             f"got {self.catalog_profile!r}")
+        if self.catalog_contributor_id and not self.catalog_contributor_id.startswith(CONTRIBUTORS):
+            raise ValueError(f"catalog_contributor_id must be an IRI from the DCAT-AP.de contributor list "
+                             f"({CONTRIBUTORS}…), got {self.catalog_contributor_id!r}")
 
     @property
     def builds(self) -> Path:

@@ -83,6 +83,15 @@ REGISTRY: dict[str, Format] = {f.name: f for f in (
 #: The RDF serializations every resource, VoID and the catalogue are offered in (and VoID's void:feature).
 RDF_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, NTRIPLES, RDFXML)
 RESOURCE_FORMATS: tuple[Format, ...] = (*RDF_FORMATS, HTML)
+#: What resources, VoID and the catalogue negotiate: their documents, and ``application/json`` answered
+#: with the JSON-LD document (it is JSON), so that a plain ``fetch()`` gets JSON. Not an extension of its
+#: own: ``.json`` is no document; ``*/*`` keeps the Turtle default, since ``choose`` prefers the default.
+RESOURCE_OFFERS: tuple[Format, ...] = (*RESOURCE_FORMATS, JSON_GRAPH)
+#: The lists (/partners …): JSON-LD first (the default), CSV, HTML, and application/json as JSON-LD.
+LIST_FORMATS: tuple[Format, ...] = (JSONLD, CSV, HTML)
+LIST_OFFERS: tuple[Format, ...] = (*LIST_FORMATS, JSON_GRAPH)
+#: The plain JSON API (``/api/v1/…``) and its OpenAPI document.
+API_FORMATS: tuple[Format, ...] = (JSON,)
 #: What the query workers write for SELECT/ASK results and for graphs.
 SOLUTION_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
 GRAPH_FORMATS: tuple[Format, ...] = RDF_FORMATS

@@ -9,10 +9,16 @@ explicit value object, so that nothing is ever lost or changed. Tests check isom
 and pyld for every resource.
 
 The context never imports another one: parsing the project's JSON-LD never fetches a third party.
+It binds no prefixes at all: every term maps to a full IRI, and a property or class without a term is
+written as its full IRI. A prefix bound to the deployment's base (``org:`` …) would turn ``"id"`` values
+into compact IRIs when a client re-compacts a document against its own context, and a well-known prefix
+(``schema:``) would do the same to ids such as ``http://schema.org/``; without prefixes ids stay full IRIs.
+The only base-dependent IRIs in the context are those of the project's own vocabulary (``{base}def/``),
+where the vocabulary lives; apart from them the document is the same bytes on every deployment.
 
-Stability promise for ``/context/v1.jsonld``: a key in v1 keeps its meaning (IRI, type, container)
-for as long as v1 is served; keys may be added, never removed or redefined. A change that breaks
-a key gets a new URL (``/context/v2.jsonld``), and v1 stays served alongside.
+Stability promise for ``/context/v1.jsonld`` (fixed before the first deployment): a key in v1 keeps
+its meaning (IRI, type, container) for as long as v1 is served; keys may be added, never removed or
+redefined. A change that breaks a key gets a new URL (``/context/v2.jsonld``), and v1 stays served alongside.
 """
 
 from __future__ import annotations
@@ -148,26 +154,26 @@ class Context:
         return {k: i for i, k in enumerate(keys)}
 
     def document(self) -> dict:
-        """The context document served at ``/context/v1.jsonld``."""
+        """The context document served at ``/context/v1.jsonld``: terms with full IRIs, no prefixes."""
         ctx: dict = {"id": "@id", "type": "@type"}
-        ctx.update(self.prefixes)
         for key, curie in CLASS_TERMS:
-            ctx[key] = curie
+            ctx[key] = self.expand(curie)
         for key, curie, kind in PROPERTY_TERMS:
+            iri = self.expand(curie)
             if kind == ID:
-                ctx[key] = {"@id": curie, "@type": "@id", "@container": "@set"}
+                ctx[key] = {"@id": iri, "@type": "@id", "@container": "@set"}
             elif kind == LANG:
-                ctx[key] = {"@id": curie, "@container": "@language"}
+                ctx[key] = {"@id": iri, "@container": "@language"}
             elif kind == DATE:
-                ctx[key] = {"@id": curie, "@type": "xsd:date"}
+                ctx[key] = {"@id": iri, "@type": _XSD_DATE}
             else:
-                ctx[key] = {"@id": curie}
+                ctx[key] = {"@id": iri}
         for key, curie in REVERSE_TERMS:
-            ctx[key] = {"@reverse": curie, "@type": "@id", "@container": "@set"}
+            ctx[key] = {"@reverse": self.expand(curie), "@type": "@id", "@container": "@set"}
         return {"@context": ctx}
 
     def compact_iri(self, iri: str) -> str:
-        """``prefix:local`` where a prefix fits and the result cannot be mistaken for an IRI, else the IRI."""
+        """``prefix:local`` for people (the HTML pages' property names), else the IRI; never in JSON-LD."""
         best = ""
         for prefix, ns in self.prefixes.items():
             if iri.startswith(ns) and len(ns) > len(self.prefixes.get(best, "")):
@@ -193,8 +199,9 @@ class _Writer:
         self.emitted: set[Subject] = set()
 
     def node(self, subject: Subject, *, embed: bool, path: frozenset = frozenset(),
-             skip: tuple[str, Subject] | None = None, reverse: bool = False) -> dict:
-        """The node object of ``subject``; ``embed`` nests the description of the nodes it links to."""
+             skip: tuple[str, Subject] | None = None, reverse: bool = False, embed_reverse: bool = True) -> dict:
+        """The node object of ``subject``; ``embed`` nests the description of the nodes it links to,
+        ``embed_reverse`` that of the nodes linking to it (else they are ids only)."""
         self.emitted.add(subject)
         path = path | {subject}
         obj: dict = {"id": _id(subject)}
@@ -203,7 +210,7 @@ class _Writer:
             if skip is not None and (predicate, value) == skip:
                 continue
             if predicate == _RDF_TYPE and not isinstance(value, ox.Literal):
-                obj.setdefault("type", []).append(self.ctx.classes.get(value.value, self.ctx.compact_iri(value.value))
+                obj.setdefault("type", []).append(self.ctx.classes.get(value.value, value.value)
                                                   if isinstance(value, ox.NamedNode) else _id(value))
                 continue
             key, encoded = self._encode(predicate, value)
@@ -214,13 +221,13 @@ class _Writer:
             for source, predicate in self.into.get(subject, []):
                 if source in path or source == subject:
                     continue
-                inner = self.node(source, embed=embed, path=path, skip=(predicate, subject)) if embed \
-                    else {"id": _id(source)}
+                inner = self.node(source, embed=embed, path=path, skip=(predicate, subject)) \
+                    if embed and embed_reverse else {"id": _id(source)}
                 key = self.ctx.reverse.get(predicate)
                 if key:
                     keyed.setdefault(key, []).append(inner)
                 else:
-                    obj.setdefault("@reverse", {}).setdefault(self.ctx.compact_iri(predicate), []).append(inner)
+                    obj.setdefault("@reverse", {}).setdefault(predicate, []).append(inner)
         for key in sorted(keyed, key=lambda k: (self.ctx.key_order.get(k, len(self.ctx.key_order)), k)):
             values = keyed[key]
             if all(isinstance(v, _LangMap) for v in values):
@@ -250,8 +257,7 @@ class _Writer:
                     return key, _literal(value)
             elif kind in (ID, PLAIN):
                 return key, _id(value) if kind == ID else {"id": _id(value)}
-        fallback = self.ctx.compact_iri(predicate)
-        return fallback, _literal(value) if isinstance(value, ox.Literal) else {"id": _id(value)}
+        return predicate, _literal(value) if isinstance(value, ox.Literal) else {"id": _id(value)}
 
 
 class _LangMap(dict):
@@ -290,10 +296,13 @@ def resource_document(ctx: Context, iri: str, triples: Iterable[ox.Triple]) -> d
     return {"@context": ctx.url, "@graph": [main, *rest]}
 
 
-def list_document(ctx: Context, roots: list[str], triples: Iterable[ox.Triple]) -> dict:
-    """A list (partners, events, alignments): one framed node per root, with what it links to embedded."""
+def list_document(ctx: Context, roots: list[str], triples: Iterable[ox.Triple], *,
+                  embed_reverse: bool = True) -> dict:
+    """A list (partners, events, alignments): one framed node per root, with what it links to embedded;
+    without ``embed_reverse`` incoming links (a partner's alignments) are ids, not whole nodes."""
     writer = _Writer(ctx, triples)
-    nodes = [writer.node(ox.NamedNode(iri), embed=True, reverse=True) for iri in roots]
+    nodes = [writer.node(ox.NamedNode(iri), embed=True, reverse=True, embed_reverse=embed_reverse)
+             for iri in roots]
     return {"@context": ctx.url, "@graph": nodes}
 
 

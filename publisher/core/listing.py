@@ -172,12 +172,29 @@ def _target_label(listing: Listing, target) -> str:
     return f"SDG {notation}" if "." in notation else f"SDG {notation}: {label}"
 
 
+# OWASP "CSV injection": a cell starting with one of these is a formula to a spreadsheet.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: str) -> str:
+    """The cell as a spreadsheet shows it as text: a leading ``'`` before ``= + - @``, tab or CR.
+
+    A value that itself starts with ``'`` gets one more, so ``restore_cell`` gives back every value exactly.
+    """
+    return "'" + value if value.startswith((*FORMULA_START, "'")) else value
+
+
+def restore_cell(value: str) -> str:
+    """The value ``neutralise_cell`` was given (for pages made from the CSV files)."""
+    return value[1:] if value.startswith("'") else value
+
+
 def to_csv(listing: Listing, ib_namespace: str) -> str:
-    """RFC 4180 CSV with a header row (CRLF line ends, as spreadsheets expect)."""
+    """RFC 4180 CSV with a header row (CRLF line ends, as spreadsheets expect), formula cells neutralised."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS[listing.kind], lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows(listing, ib_namespace))
+    writer.writerows({k: neutralise_cell(v) for k, v in row.items()} for row in rows(listing, ib_namespace))
     return buffer.getvalue()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from publisher.core.formats import Format
 from publisher.core.namespaces import SDG, SDG_SCHEME
@@ -21,6 +21,7 @@ QUERIES = "queries"
 SEARCH = "search"
 VOID = ".well-known/void"
 CATALOG = "catalog"
+CHANGES = "changes"  # the change log (Änderungsprotokoll) of the kept releases
 CATALOG_SERVICE = "catalog/service/sparql"  # the dcat:DataService of the SPARQL endpoint
 CONTEXT_VERSION = "v1"
 CONTEXT = f"context/{CONTEXT_VERSION}.jsonld"
@@ -28,8 +29,48 @@ DUMPS = "dumps"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 LIST_KINDS = ("partners", "events", "alignments")
+API_DOCS = "api"  # the HTML page documenting the JSON API
+API_V1 = "api/v1"  # the plain JSON API (publisher.serve.web.api)
+API_OPENAPI = "api/openapi.json"  # its OpenAPI 3.1 description
 
 _SAFE = "/:@!$&'()*+,;=-._~"
+# The only schemes a page links to; anything else (javascript:, data:, vbscript: …) is shown as text.
+LINK_SCHEMES = ("http", "https", "mailto")
+
+
+def linkable(url: str | None) -> bool:
+    """Whether ``url`` may become an ``href``: http(s) or mailto, or a path on this host (never ``//``, ``/\\``)."""
+    if not url:
+        return False
+    if url.startswith("/"):
+        return not url.startswith(("//", "/\\"))
+    if any(ord(c) < 0x21 for c in url):  # browsers drop tabs and newlines inside schemes: "java\tscript:"
+        return False
+    try:
+        return urlsplit(url).scheme.lower() in LINK_SCHEMES
+    except ValueError:
+        return False
+
+
+def path_href(path: str) -> str:
+    """A request path as a link on this host: percent-encoded (``\\`` → ``%5C``) and never ``//…``.
+
+    A browser resolves ``//evil.example/x`` and ``/\\evil.example/x`` to another host; the second slash is
+    written ``%2F``, which the server decodes back to the same path.
+    """
+    quoted = quote(path, safe=_SAFE)
+    if not quoted.startswith("/"):
+        quoted = "/" + quoted
+    while quoted.startswith("//"):
+        quoted = "/%2F" + quoted[2:]
+    return quoted
+
+
+def public_url(base_iri: str, path: str, forwarded_root: str | None = None) -> str:
+    """The absolute URL of ``path`` as clients reach it: below ``base_iri``, or below ``forwarded_root``
+    (scheme, host and prefix from a trusted reverse proxy) when the deployment trusts forwarded headers."""
+    root = (forwarded_root.rstrip("/") + "/") if forwarded_root else base_iri
+    return root + path.lstrip("/")
 
 
 def split_extension(path: str, offers: Iterable[Format]) -> tuple[str, Format | None]:
@@ -93,7 +134,9 @@ class Urls:
     def href(self, iri: str) -> str:
         """A link to ``iri``: the local page for what we serve (with the language kept), else the IRI."""
         path = self.path_of(iri)
-        return self.root + quote(path, safe=_SAFE) + self.lang_query if path is not None else iri
+        if path is not None:
+            return self.root + path_href(path) + self.lang_query
+        return iri if linkable(iri) else ""
 
     def local(self, path: str) -> str:
         """A path below the mount point (``sparql`` → ``/ib/sparql``)."""
@@ -101,4 +144,4 @@ class Urls:
 
     def document(self, path: str, fmt: Format) -> str:
         """The document URL of ``path`` in ``fmt``, below the mount point."""
-        return self.root + document_path(path, fmt)
+        return self.root + path_href(document_path(path, fmt))

@@ -14,27 +14,46 @@ always gives the same bytes and the same checksum.
 from __future__ import annotations
 
 import hashlib
+import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Literal
 
+from publisher.build.sources import SourceError
 from publisher.core.config import Config
 from publisher.core.namespaces import SCHEMA, ProjectNamespaces
+
+#: The file (below the data folder) with the catalogue's texts, which the office edits itself.
+CATALOG_TEXTS_FILE = "katalog.toml"
+_TEXT_KEYS = ("title_de", "title_en", "description_de", "description_en")
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What code decides about a dataset (its slug, EU themes, which resources it holds)."""
+
+    slug: str
+    themes: tuple[str, ...]  # codes of the EU data-theme table (vocab.THEMES)
+    prefixes: tuple[str, ...]  # paths below the base IRI whose resources make up the part; () = everything
+    temporal: bool  # whether the events' dates are this dataset's temporal coverage
 
 
 @dataclass(frozen=True)
 class DatasetSpec:
+    """One catalogue dataset: its structure from code, its texts from ``data/katalog.toml``."""
+
     slug: str
     title_de: str
     title_en: str
     description_de: str
     description_en: str
     keywords: tuple[tuple[str, str], ...]  # (German, English)
-    themes: tuple[str, ...]  # codes of the EU data-theme table (vocab.THEMES)
-    prefixes: tuple[str, ...]  # paths below the base IRI whose resources make up the part; () = everything
-    temporal: bool  # whether the events' dates are this dataset's temporal coverage
+    themes: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    temporal: bool
 
     @property
     def is_part(self) -> bool:
@@ -44,76 +63,60 @@ class DatasetSpec:
         return [Literal(text, lang=lang) for de, en in self.keywords for lang, text in (("de", de), ("en", en))]
 
 
-_COMMON_KEYWORDS = (("Internationale Beziehungen", "international relations"), ("Dortmund", "Dortmund"),
-                    ("Nachhaltigkeit", "sustainability"))
-
-NETWORK = DatasetSpec(
-    "network",
-    "Netzwerk des Büros für Internationale Beziehungen der Stadt Dortmund",
-    "Network of the Office for International Relations of the City of Dortmund",
-    "Das Büro für Internationale Beziehungen der Stadt Dortmund, seine Partnerorganisationen, die gemeinsamen "
-    "Veranstaltungen (DORTBUNT.city 2023 mit dem Zeltdorf der Nachhaltigkeit & Europa findet Stadt) und die "
-    "Zuordnung jeder Partnerorganisation zu den 17 UN-Nachhaltigkeitszielen (SDGs) und zum Dortmunder "
-    "Nachhaltigkeitsviereck, als Linked Open Data.",
-    "The Office for International Relations of the City of Dortmund, its partner organisations, the events "
-    "they share (DORTBUNT.city 2023 with the Sustainability Tent Village & Europe Comes to Town) and how each "
-    "partner is aligned to the 17 UN Sustainable Development Goals (SDGs) and the Dortmund sustainability "
-    "quadrangle, as Linked Open Data.",
-    _COMMON_KEYWORDS + (("Nachhaltigkeitsziele", "Sustainable Development Goals"), ("SDG", "SDG"),
-                        ("Europa", "Europe"), ("Linked Open Data", "Linked Open Data")),
-    ("INTR", "GOVE", "SOCI"),
-    (),
-    True,
+#: The whole graph first, then its parts; the texts of each live in data/katalog.toml under its slug.
+STRUCTURE = (
+    Structure("network", ("INTR", "GOVE", "SOCI"), (), True),
+    Structure("partners", ("SOCI", "INTR"), ("id/organization/", "id/project/"), False),
+    Structure("events", ("SOCI", "EDUC"), ("id/event/",), True),
+    Structure("sdg-alignments", ("ENVI", "SOCI"), ("id/alignment/",), False),
 )
 
-PARTS = (
-    DatasetSpec(
-        "partners",
-        "Partnerorganisationen des Büros für Internationale Beziehungen Dortmund",
-        "Partner organisations of the Office for International Relations Dortmund",
-        "Die Organisationen, Initiativen und Projekte, mit denen das Büro für Internationale Beziehungen der "
-        "Stadt Dortmund zusammenarbeitet, mit Art, übergeordneter Organisation und den abgeleiteten "
-        "SDG- und Nachhaltigkeitsviereck-Bezügen.",
-        "The organisations, initiatives and projects the Office for International Relations of the City of "
-        "Dortmund works with, with their kind, parent organisation and the derived SDG and sustainability "
-        "quadrangle links.",
-        _COMMON_KEYWORDS + (("Partnerorganisationen", "partner organisations"),
-                            ("Zivilgesellschaft", "civil society")),
-        ("SOCI", "INTR"),
-        ("id/organization/", "id/project/"),
-        False,
-    ),
-    DatasetSpec(
-        "events",
-        "Veranstaltungen des Büros für Internationale Beziehungen Dortmund",
-        "Events of the Office for International Relations Dortmund",
-        "Veranstaltungen, an denen das Büro für Internationale Beziehungen der Stadt Dortmund mit seinen "
-        "Partnerorganisationen beteiligt ist, mit Datum, Ort und Teilnehmenden.",
-        "Events in which the Office for International Relations of the City of Dortmund takes part with its "
-        "partner organisations, with date, place and participants.",
-        _COMMON_KEYWORDS + (("Veranstaltungen", "events"), ("DORTBUNT.city", "DORTBUNT.city"),
-                            ("Stadtfest", "city festival")),
-        ("SOCI", "EDUC"),
-        ("id/event/",),
-        True,
-    ),
-    DatasetSpec(
-        "sdg-alignments",
-        "SDG-Zuordnungen der Partnerorganisationen des Büros für Internationale Beziehungen Dortmund",
-        "SDG alignments of the partner organisations of the Office for International Relations Dortmund",
-        "Redaktionelle Zuordnungen jeder Partnerorganisation und des Zeltdorfs zu UN-Nachhaltigkeitszielen "
-        "(Ziele und Unterziele) und zu den Dimensionen des Dortmunder Nachhaltigkeitsvierecks, jede mit "
-        "Herkunft, Datum, Begründung und Prüfstatus.",
-        "Editorial alignments of each partner organisation and the tent village to UN Sustainable Development "
-        "Goals (goals and targets) and to the dimensions of the Dortmund sustainability quadrangle, each with "
-        "provenance, date, rationale and review status.",
-        _COMMON_KEYWORDS + (("Nachhaltigkeitsziele", "Sustainable Development Goals"), ("SDG", "SDG"),
-                            ("Agenda 2030", "2030 Agenda")),
-        ("ENVI", "SOCI"),
-        ("id/alignment/",),
-        False,
-    ),
-)
+
+def load_specs(config: Config) -> tuple[DatasetSpec, ...]:
+    """The datasets (the whole graph first) with their texts from ``data/katalog.toml``.
+
+    The texts are the office's to change, so they live in data/, not in code; any mistake in the file
+    raises a ``SourceError`` naming the file, the section and the key (German, then English).
+    """
+    path = config.data_dir / CATALOG_TEXTS_FILE
+    rel = f"{config.data_dir.name}/{CATALOG_TEXTS_FILE}"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SourceError(rel, "Datei fehlt / file missing (the catalogue's titles and descriptions)") from None
+    except UnicodeDecodeError:
+        raise SourceError(rel, "bitte als UTF-8 speichern / please save as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_of_toml_error(str(exc))
+        raise SourceError(rel, f"Schreibfehler / syntax error: {exc}", line) from None
+    specs = []
+    for s in STRUCTURE:
+        section = raw.get(s.slug)
+        if not isinstance(section, dict):
+            raise SourceError(rel, f"Abschnitt [{s.slug}] fehlt / section [{s.slug}] missing")
+        texts = {}
+        for key in _TEXT_KEYS:
+            value = section.get(key)
+            if not isinstance(value, str) or not value.strip():
+                raise SourceError(rel, f"Abschnitt [{s.slug}]: „{key}“ fehlt oder ist leer / "
+                                       f"section [{s.slug}]: “{key}” is missing or empty")
+            texts[key] = " ".join(value.split())
+        keywords = section.get("keywords")
+        if (not isinstance(keywords, list) or not keywords
+                or not all(isinstance(k, list) and len(k) == 2 and all(isinstance(t, str) and t.strip() for t in k)
+                           for k in keywords)):
+            raise SourceError(rel, f"Abschnitt [{s.slug}]: „keywords“ muss eine Liste von Paaren "
+                                   f"[\"deutsch\", \"english\"] sein / section [{s.slug}]: “keywords” must be a "
+                                   f"list of [\"German\", \"English\"] pairs")
+        specs.append(DatasetSpec(s.slug, **texts, keywords=tuple((de.strip(), en.strip()) for de, en in keywords),
+                                 themes=s.themes, prefixes=s.prefixes, temporal=s.temporal))
+    return tuple(specs)
+
+
+def _line_of_toml_error(message: str) -> int | None:
+    m = re.search(r"line (\d+)", message)
+    return int(m.group(1)) if m else None
+
 
 @dataclass(frozen=True)
 class FileFacts:

@@ -1,6 +1,12 @@
 """The catalogue as one RDF graph: catalogue, datasets, distributions, the SPARQL service, and the codes.
 
-DCAT-AP.de 3.0 is the profile (on top of DCAT-AP 3.0). Every node a harvester keeps has a stable IRI
+Two profiles (``catalog_profile``): DCAT-AP.de 2.0 (on DCAT-AP 2.1, what GovData's harvester reads today)
+and DCAT-AP.de 3.0 (on DCAT-AP 3.0). They differ where the specifications do: 2.0 writes ``dcat:byteSize``
+as ``xsd:decimal`` and the municipality key as ``dcatde:politicalGeocodingURI`` (the only place
+ckanext-dcatde reads it; deprecated in 3.0, so 3.0 leaves it out), and states no checksum, since 2.0
+takes the algorithm only from its own hash list (``http://dcat-ap.de/def/hashAlgorithms``), which lists
+no SHA-256 we could verify (the dumps' ``index.json`` keeps every sha256). 3.0 writes the SPDX SHA-256
+checksum. Both have a ``dcat:CatalogRecord`` per dataset and a landing page per dataset. Every node a harvester keeps has a stable IRI
 below ``{base}catalog/`` so that it dereferences (see ``publisher.serve.web.catalog``) and so that a portal
 can recognise a dataset or a distribution again on the next harvest; only checksums and time periods,
 which are values rather than things, are blank nodes.
@@ -14,10 +20,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from publisher.build.catalog import vocab
-from publisher.build.catalog.datasets import NETWORK, DatasetSpec, FileFacts
+from publisher.build.catalog.datasets import DatasetSpec, FileFacts
 from publisher.build.catalog.dates import Dates
 from publisher.core import urls
-from publisher.core.config import Config
+from publisher.core.config import CONTRIBUTORS, Config
 from publisher.core.namespaces import DCATAP, DCATDE, SPDX, VCARD, catalog_prefixes
 
 OFFICE = "id/organization/buero-fuer-internationale-beziehungen"
@@ -67,8 +73,23 @@ class CatalogIris:
     def distribution(self, slug: str, name: str) -> URIRef:
         return URIRef(self.config.iri(f"catalog/distribution/{slug}-{name}"))
 
+    def record(self, slug: str) -> URIRef:
+        return URIRef(self.config.iri(f"catalog/record/{slug}"))
+
     def part_download(self, slug: str) -> str:
         return self.config.iri(f"catalog/download/{slug}.ttl")
+
+
+PROFILE_2 = "dcat-ap.de-2.0"
+CONTRIBUTOR_SCHEME = URIRef(CONTRIBUTORS.rstrip("/"))
+# The page a person reads about each dataset (its list); others get the dataset's catalogue page.
+# (The whole network's is the home page, which introduces it.)
+LANDING_PAGES = {"network": "", "partners": "partners", "events": "events", "sdg-alignments": "alignments"}
+
+
+def landing_page(config: Config, slug: str) -> URIRef:
+    path = LANDING_PAGES.get(slug)
+    return URIRef(config.iri(path) if path is not None else config.iri(f"catalog/dataset/{slug}.html"))
 
 
 def build_graph(config: Config, entries: list[DatasetEntry]) -> Graph:
@@ -117,6 +138,13 @@ def _catalog(g: Graph, iris: CatalogIris, entries: list[DatasetEntry], licence: 
     g.add((c, DCTERMS.modified, _when(max(e.dates.modified for e in entries))))
     for entry in entries:
         g.add((c, DCAT.dataset, iris.dataset(entry.spec.slug)))
+        # The catalogue's own entry about the dataset: when it was listed and last changed here.
+        record = iris.record(entry.spec.slug)
+        g.add((c, DCAT.record, record))
+        g.add((record, RDF.type, DCAT.CatalogRecord))
+        g.add((record, FOAF.primaryTopic, iris.dataset(entry.spec.slug)))
+        g.add((record, DCTERMS.issued, _when(entry.dates.issued)))
+        g.add((record, DCTERMS.modified, _when(entry.dates.modified)))
     g.add((c, DCAT.service, iris.service))
     # The VoID description of the same data (served by the Linked Data routes).
     g.add((c, RDFS.seeAlso, URIRef(iris.config.iri(urls.VOID))))
@@ -158,6 +186,8 @@ def _dataset(g: Graph, iris: CatalogIris, entry: DatasetEntry, entries: list[Dat
     spec = entry.spec
     d = iris.dataset(spec.slug)
     g.add((d, RDF.type, DCAT.Dataset))
+    # DCAT 3 makes every dataset a dcat:Resource; stated, since a record's foaf:primaryTopic must be one.
+    g.add((d, RDF.type, DCAT.Resource))
     _texts(g, d, DCTERMS.title, spec.title_de, spec.title_en)
     _texts(g, d, DCTERMS.description, spec.description_de, spec.description_en)
     g.add((d, DCTERMS.identifier, Literal(str(d))))
@@ -177,11 +207,15 @@ def _dataset(g: Graph, iris: CatalogIris, entry: DatasetEntry, entries: list[Dat
     g.add((d, DCTERMS.conformsTo, iris.shapes))
     g.add((d, DCTERMS.issued, _when(entry.dates.issued)))
     g.add((d, DCTERMS.modified, _when(entry.dates.modified)))
-    g.add((d, DCAT.landingPage, URIRef(config.base_iri)))
+    g.add((d, DCAT.landingPage, landing_page(config, spec.slug)))
+    g.add((landing_page(config, spec.slug), RDF.type, FOAF.Document))
+    if config.catalog_profile == PROFILE_2:
+        # ckanext-dcatde reads the municipality only from here (DCAT-AP.de 2.0; deprecated in 3.0).
+        g.add((d, DCATDE.politicalGeocodingURI, vocab.DORTMUND.iri))
     if config.catalog_contributor_id:
         g.add((d, DCATDE.contributorID, URIRef(config.catalog_contributor_id)))
     if entry.temporal:
-        period = BNode()
+        period = BNode(f"period-{spec.slug}")  # fixed labels: the same catalogue gives the same bytes
         g.add((d, DCTERMS.temporal, period))
         g.add((period, RDF.type, DCTERMS.PeriodOfTime))
         g.add((period, DCAT.startDate, Literal(entry.temporal[0], datatype=XSD.date)))
@@ -212,12 +246,16 @@ def _distribution(g: Graph, iris: CatalogIris, node: URIRef, dist: Distribution,
     g.add((node, DCAT.mediaType, vocab.media_type(dist.media_type)))
     if dist.compressed:
         g.add((node, DCAT.compressFormat, vocab.media_type("application/gzip")))
-    g.add((node, DCAT.byteSize, Literal(dist.facts.byte_size, datatype=XSD.nonNegativeInteger)))
-    checksum = BNode()
-    g.add((node, SPDX.checksum, checksum))
-    g.add((checksum, RDF.type, SPDX.Checksum))
-    g.add((checksum, SPDX.algorithm, vocab.SHA256))
-    g.add((checksum, SPDX.checksumValue, Literal(dist.facts.sha256, datatype=XSD.hexBinary)))
+    if config.catalog_profile == PROFILE_2:  # DCAT-AP 2.1: xsd:decimal; no checksum (module docstring)
+        # Written "3646.0": the form rdflib's Turtle writer gives a decimal, so every format has the same literal.
+        g.add((node, DCAT.byteSize, Literal(f"{dist.facts.byte_size}.0", datatype=XSD.decimal)))
+    else:
+        g.add((node, DCAT.byteSize, Literal(dist.facts.byte_size, datatype=XSD.nonNegativeInteger)))
+        checksum = BNode(f"checksum-{node.rsplit('/', 1)[-1]}")
+        g.add((node, SPDX.checksum, checksum))
+        g.add((checksum, RDF.type, SPDX.Checksum))
+        g.add((checksum, SPDX.algorithm, vocab.SHA256))
+        g.add((checksum, SPDX.checksumValue, Literal(dist.facts.sha256, datatype=XSD.hexBinary)))
     g.add((node, DCTERMS.license, licence))
     lic = vocab.LICENCES.get(config.catalog_license)
     if lic is None or lic.attribution:
@@ -249,9 +287,10 @@ def _service(g: Graph, iris: CatalogIris, entries: list[DatasetEntry], licence: 
     g.add((s, DCTERMS.license, licence))
     g.add((s, DCTERMS.accessRights, vocab.PUBLIC.iri))
     g.add((s, DCAT.landingPage, URIRef(iris.config.base_iri)))
-    for keyword in NETWORK.keyword_literals():
+    network = entries[0].spec  # the whole graph comes first
+    for keyword in network.keyword_literals():
         g.add((s, DCAT.keyword, keyword))
-    for code in NETWORK.themes:
+    for code in network.themes:
         g.add((s, DCAT.theme, vocab.THEMES[code].iri))
     for entry in entries:
         g.add((s, DCAT.servesDataset, iris.dataset(entry.spec.slug)))
@@ -261,7 +300,7 @@ def _codes(g: Graph, entries: list[DatasetEntry], config: Config) -> None:
     """The concept triples of every code used above (and only those)."""
     used = {vocab.DORTMUND, vocab.GERMANY, vocab.MUNICIPALITY_LEVEL, vocab.PUBLIC, vocab.IRREGULAR,
             vocab.LOCAL_AUTHORITY, vocab.AVAILABLE, *vocab.LANGUAGES.values(),
-            *(vocab.THEMES[code] for code in NETWORK.themes)}
+            *(vocab.THEMES[code] for code in entries[0].spec.themes)}
     for entry in entries:
         used.update(vocab.THEMES[code] for code in entry.spec.themes)
         used.update(vocab.FILE_TYPES[dist.file_type] for dist in entry.distributions)
@@ -273,7 +312,13 @@ def _codes(g: Graph, entries: list[DatasetEntry], config: Config) -> None:
         g += code.triples()
         g.add((code.scheme, RDF.type, SKOS.ConceptScheme))
         g.add((code.scheme, DCTERMS.title, Literal(vocab.SCHEME_TITLES[code.scheme])))
-    g.add((vocab.SHA256, RDF.type, SPDX.ChecksumAlgorithm))
+    if config.catalog_profile != PROFILE_2:
+        g.add((vocab.SHA256, RDF.type, SPDX.ChecksumAlgorithm))
+    if config.catalog_contributor_id:  # stated like every other code: the concept and its scheme
+        contributor = URIRef(config.catalog_contributor_id)
+        g.add((contributor, RDF.type, SKOS.Concept))
+        g.add((contributor, SKOS.inScheme, CONTRIBUTOR_SCHEME))
+        g.add((CONTRIBUTOR_SCHEME, RDF.type, SKOS.ConceptScheme))
     media = {dist.media_type for entry in entries for dist in entry.distributions}
     if any(dist.compressed for entry in entries for dist in entry.distributions):
         media.add("application/gzip")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from rdflib import Graph
 
 from publisher.build.catalog import dates as dating
-from publisher.build.catalog.datasets import NETWORK, PARTS, FileFacts, temporal_coverage, write_part
+from publisher.build.catalog.datasets import FileFacts, load_specs, temporal_coverage, write_part
 from publisher.build.catalog.graph import CatalogIris, DatasetEntry, Distribution, build_graph
 from publisher.build.dumps import PARTNERS_CSV as PARTNERS_CSV_FILE
 from publisher.build.sources import load_graph
@@ -76,17 +76,18 @@ def catalog_step(ctx: BuildContext) -> None:
     iris = CatalogIris(config)
     layout = ctx.layout
     temporal = temporal_coverage(ctx.store, config)
+    network, *parts = load_specs(config)  # the texts come from data/katalog.toml
 
-    distributions: dict[str, list[Distribution]] = {NETWORK.slug: _dumps(layout, config, DUMPS)}
-    fingerprints = {NETWORK.slug: ctx.manifest["content_hash"]}
-    for spec in PARTS:
+    distributions: dict[str, list[Distribution]] = {network.slug: _dumps(layout, config, DUMPS)}
+    fingerprints = {network.slug: ctx.manifest["content_hash"]}
+    for spec in parts:
         facts = write_part(ctx.store, config, spec, layout.catalog_part(spec.slug))
         fingerprints[spec.slug] = "sha256:" + facts.sha256
         distributions[spec.slug] = [Distribution(
             "turtle", f"{spec.title_de} (Turtle)", f"{spec.title_en} (Turtle)",
             "Alle Aussagen über die Ressourcen dieses Teildatensatzes, als Turtle.",
             "All statements about the resources of this part, as Turtle.",
-            iris.part_download(spec.slug), "RDF_TURTLE", "text/turtle", False, facts)]
+            iris.part_download(spec.slug), "RDF_TURTLE", formats.TURTLE.media_type, False, facts)]
     distributions["partners"] += _dumps(layout, config, (PARTNERS_CSV,))
 
     built_at = datetime.fromisoformat(ctx.manifest["built_at"].replace("Z", "+00:00"))  # no Release yet
@@ -94,7 +95,7 @@ def catalog_step(ctx: BuildContext) -> None:
     dates = dating.carry_over(fingerprints, previous, built_at)
     entries = [
         DatasetEntry(spec, tuple(distributions[spec.slug]), temporal if spec.temporal else None, dates[spec.slug])
-        for spec in (NETWORK, *PARTS)
+        for spec in (network, *parts)
     ]
     graph = build_graph(config, entries)
 
@@ -110,8 +111,11 @@ def catalog_step(ctx: BuildContext) -> None:
 
 
 def check(graph: Graph, config: Config) -> Report:
-    """Validate a catalogue graph with the project's own shapes (``shapes/catalog/*.ttl``)."""
-    shapes = load_graph(sorted((config.shapes_dir / "catalog").glob("*.ttl")), config)
+    """Validate a catalogue graph with the project's own shapes (``shapes/catalog/*.ttl`` and those of its
+    profile, ``shapes/catalog/profiles/<catalog_profile>.ttl``)."""
+    folder = config.shapes_dir / "catalog"
+    shapes = load_graph([*sorted(folder.glob("*.ttl")), folder / "profiles" / f"{config.catalog_profile}.ttl"],
+                        config)
     return validate(graph, shapes)
 
 

@@ -13,6 +13,7 @@ follows their ``hydra:next`` (``hydra:nextPage`` as a fallback), so both types a
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
@@ -31,12 +32,23 @@ def datasets(graph: Graph, catalog: URIRef) -> list[URIRef]:
     return sorted((d for d in graph.objects(catalog, DCAT.dataset) if isinstance(d, URIRef)), key=str)
 
 
+def modified(graph: Graph, catalog: str) -> datetime | None:
+    """The catalogue's ``dct:modified`` (its newest dataset change): what ``Last-Modified`` says, so that it
+    moves with the content, not with a rebuild of unchanged data."""
+    value = graph.value(URIRef(catalog), DCTERMS.modified)
+    if value is None:
+        return None
+    stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
 def page_count(total: int, size: int) -> int:
     return max(1, -(-total // size))
 
 
 def owned(graph: Graph, node: Node) -> set[Node]:
-    """``node`` with its distributions and the blank nodes below them: what only it describes."""
+    """``node`` with its distributions, the blank nodes below them and its catalogue record: what only it
+    describes."""
     seen: set[Node] = set()
     todo = [node]
     while todo:
@@ -47,6 +59,8 @@ def owned(graph: Graph, node: Node) -> set[Node]:
         for p, o in graph.predicate_objects(current):
             if isinstance(o, BNode) or p == DCAT.distribution:
                 todo.append(o)
+        # The catalogue record about a dataset travels with it (a page never splits the two).
+        todo.extend(graph.subjects(FOAF.primaryTopic, current))
     return seen
 
 

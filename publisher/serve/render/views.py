@@ -114,7 +114,7 @@ class PageBuilder:
         notation = label_of(labels, node.value, self.lang, (NOTATION,))
         text = literal.value if literal else self._short(node.value)
         badge = self._badge_for(node.value, notation.value if notation else "")
-        return Value(text=text, href=self.linker.href(node.value), lang=self._foreign(literal), badge=badge,
+        return Value(text=text, href=self.linker.href(node.value) or None, lang=self._foreign(literal), badge=badge,
                      notation=notation.value if notation else "")
 
     def _literal(self, literal: ox.Literal) -> Value:
@@ -128,8 +128,8 @@ class PageBuilder:
         key = self.ctx.classes.get(node.value)
         if key in CLASS_LABELS:
             de, en = CLASS_LABELS[key]
-            return Value(text=de if self.lang == "de" else en, href=self.linker.href(node.value))
-        return Value(text=self._short(node.value), href=self.linker.href(node.value))
+            return Value(text=de if self.lang == "de" else en, href=self.linker.href(node.value) or None)
+        return Value(text=self._short(node.value), href=self.linker.href(node.value) or None)
 
     def _badge_for(self, iri: str, notation: str) -> colours.Badge | None:
         if not iri.startswith(str(SDG)):
@@ -149,7 +149,7 @@ class PageBuilder:
             seen.add(number)
             goal = goal_iri(number)
             literal = label_of(d.labels, goal, self.lang)
-            out.append(Value(text=literal.value if literal else f"SDG {number}", href=self.linker.href(goal),
+            out.append(Value(text=literal.value if literal else f"SDG {number}", href=self.linker.href(goal) or None,
                              badge=colours.badge(number), notation=str(number), lang=self._foreign(literal)))
         return sorted(out, key=lambda v: int(v.notation))
 

@@ -26,6 +26,8 @@ class QueryRequest:
     named_graphs: tuple[str, ...] | None = None
     substitutions: tuple[tuple[str, TermSpec], ...] = ()
     max_rows: int = 10_000
+    #: The byte cap on the written result (0 = none): rows beyond it are cut like rows beyond ``max_rows``.
+    max_bytes: int = 0
     prefixes: tuple[tuple[str, str], ...] = ()
     #: A URL explaining the row cap, written into the result where the format has room for it (the ``link``
     #: of SPARQL JSON/XML, a comment in Turtle/N-Triples) when rows are cut.
@@ -40,6 +42,8 @@ class QueryResult:
     rows: int
     truncated: bool = False
     variables: tuple[str, ...] = field(default=())
+    #: The cut (``truncated``) was made by the byte cap rather than the row cap.
+    byte_limited: bool = False
 
 
 class QueryError(Exception):
@@ -78,15 +82,37 @@ class QueryTimeout(QueryError):
 
 
 class QueryBusy(QueryError):
-    """Every worker stayed busy for the whole time limit; the client may retry."""
+    """No worker became free within the queue wait (``query_queue_wait``); the client may retry."""
 
     status = 503
+    retry_after = 1
+
+
+class QueryOverBudget(QueryError):
+    """The client used up its query time for the window (``query_budget_seconds``); retry after a while."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class QueryFailed(QueryError):
-    """The engine failed while evaluating (e.g. a worker died); nothing internal is disclosed."""
+    """The engine failed while evaluating; nothing internal is disclosed."""
 
     status = 500
+
+
+class QueryCrashed(QueryFailed):
+    """The worker evaluating the query died (a crash, or the memory limit). 502: the component behind the
+    web server gave no valid answer; retrying the same query will most likely fail the same way."""
+
+    status = 502
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail  # how the worker ended (``SIGSEGV``, ``exit 1``), for the log only
 
 
 class QueryStore(Protocol):

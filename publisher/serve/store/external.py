@@ -8,10 +8,10 @@ lists, catalogue) come from the local builds folder, ``builds/releases/<id>``, w
 with the deployment; the web processes keep nothing else, so any number can run behind a load balancer.
 
 Results are parsed into pyoxigraph terms, so the description and list code of ``publisher.core`` runs
-unchanged on this store. User queries keep the publisher's limits in front of the engine: the guard and a
-syntax check (on an empty in-memory store, so error messages are the same as with the embedded store)
-before sending, the time limit as the request's deadline (and Virtuoso's own ``timeout`` parameter), the
-row cap and a byte cap while reading. Graph names in user queries and results are the release's own
+unchanged on this store. User queries keep the publisher's limits in front of the engine: the guard (which
+parses the query, so syntax errors read as with the embedded store) and the client's budget before sending,
+the time limit as the request's deadline (and Virtuoso's own ``timeout`` parameter), the row cap and a byte
+cap while reading. Graph names in user queries and results are the release's own
 (``{base}graph/data/x``), mapped to and from the stored ones (``{base}graph/<id>/data/x``).
 """
 
@@ -261,8 +261,7 @@ class ExternalStore:
 
     def run(self, request: QueryRequest) -> QueryResult:
         """An untrusted query, with the publisher's limits in front of the engine."""
-        check_query(request.query)
-        _check_syntax(request)
+        check_query(request.query)  # also parses it: syntax errors read as with the embedded store
         text = self._to_stored(request.query)
         if request.default_graphs is not None or request.named_graphs is not None:
             default, named = self._dataset(request.default_graphs), self._dataset(request.named_graphs)
@@ -341,17 +340,23 @@ class ExternalStore:
         return t
 
 
-_EMPTY = ox.Store()
+class GuardedExternalStore:
+    """User queries on an external store as the pool's ``PooledStore`` takes them: the client's budget and
+    the guard (with the nesting limit) first, then the store, the time it took charged to the client."""
 
+    def __init__(self, store: ExternalStore, budget, max_depth: int | None = None) -> None:
+        self.store, self.budget, self.max_depth = store, budget, max_depth
 
-def _check_syntax(request: QueryRequest) -> None:
-    """Parse (and evaluate on an empty store, which is instant) so syntax errors read as with the embedded store."""
-    try:
-        _EMPTY.query(request.query)
-    except SyntaxError as exc:
-        raise QuerySyntaxError(f"Syntax error in the query: {exc}") from None
-    except (ValueError, OSError, RuntimeError):
-        pass  # evaluation questions are the store's to answer
+    def run(self, request: QueryRequest, client: str = "") -> QueryResult:
+        if self.budget is not None:
+            self.budget.check(client)
+        check_query(request.query, self.max_depth)
+        started = time.monotonic()
+        try:
+            return self.store.run(request)
+        finally:
+            if self.budget is not None:
+                self.budget.charge(client, time.monotonic() - started)
 
 
 def _insert_values(sparql: str, values: str) -> str:

@@ -1,20 +1,31 @@
-"""A lexical look at a query before it reaches the engine: is it an update, and does it call out?
+"""The guard in front of the engine: nesting depth, then a real parse that decides update/SERVICE refusal.
 
-pyoxigraph evaluates ``SERVICE <http://…>`` by fetching the remote endpoint, and offers no hook to turn
-that off. So a query that uses the ``SERVICE`` keyword is refused here, before it is sent to a worker
-(the workers additionally run without network access where the kernel allows; see ``worker.py``).
+pyoxigraph evaluates ``SERVICE <http://…>`` by fetching the remote endpoint and offers no hook to turn
+that off, and it accepts some texts the SPARQL 1.1 grammar does not (``FILTER(!!…)``), recursing once per
+level. So before a query reaches a worker:
 
-The scanner tokenizes the way the SPARQL grammar does (comments, strings, IRIs, variables, prefixed
-names, language tags), so that the word SERVICE inside a string, an IRI, a comment or a name never
-counts, and a keyword is never hidden from it. It scans the text as written and, to be safe against
-``\\u`` escapes, once more with escapes resolved; either sighting refuses the query.
+1. ``check_depth`` measures the nesting (brackets, braces, parentheses, ``!`` chains) on the tokens, so
+   brackets in strings, IRIs and comments never count; deeper than ``query_max_depth`` is 400. This is
+   cheap and runs first, so that no parser recursion is spent on a hostile text.
+2. ``check_query`` parses the text with rdflib's complete SPARQL 1.1 parser (pyparsing). A query is
+   refused (403) when its parse tree holds a ``ServiceGraphPattern``; a text that parses as an update
+   is refused as read-only; a text that parses as neither is a ``QuerySyntaxError`` (400, line and column).
+
+A lexer heuristic decided this before and was bypassed by ``FILTER(?o<?p)SERVICE#>``, which it read as one
+IRI. The lexer below is kept for cheap questions (the query form, keywords for the response cache, the
+depth count) and as an extra sighting: if it sees the keyword SERVICE the query is refused as well.
+The workers' empty network namespace (``worker.py``) stays the second wall.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from functools import lru_cache
+from typing import Any
 
-from publisher.serve.store.base import QueryRefused
+from publisher.serve.store.base import QueryRefused, QuerySyntaxError
 
 _TOKEN = re.compile(
     r"""
@@ -41,6 +52,12 @@ READ_ONLY_MESSAGE = ("This endpoint is read-only: SPARQL Update (INSERT, DELETE,
                      "accepted, and the data was not changed.")
 SERVICE_MESSAGE = ("Federated queries (SERVICE) are not supported: this endpoint never sends requests to other "
                    "servers on behalf of a query.")
+#: Texts up to this length have their verdict remembered (by hash), so a repeated query is parsed once.
+_MEMO_MAX_TEXT = 8192
+_OPENERS = frozenset("({[")
+# rdflib's pyparsing grammar is not thread-safe (concurrent parses fail at random): one parse at a time.
+_PARSE_LOCK = threading.Lock()
+_CLOSERS = frozenset(")}]")
 
 
 def keywords(text: str) -> list[str]:
@@ -74,11 +91,107 @@ def has_dataset_clause(text: str) -> bool:
     return "FROM" in keywords(text)
 
 
-def check_query(text: str) -> None:
-    """Raise ``QueryRefused`` for an update or a federated query; anything else goes to the parser."""
+def query_hash(text: str) -> str:
+    """A short sha256 of the query text, for logs that must not carry the text itself."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of ``( { [`` plus a run of unary ``!`` in ``text``, outside strings, IRIs, comments."""
+    depth = deepest = bangs = 0
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup != "other":
+            bangs = 0
+            continue
+        char = match.group()
+        if char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth = max(0, depth - 1)
+        if char == "!" and text[match.end():match.end() + 1] != "=":
+            bangs += 1
+        elif char not in _OPENERS:
+            bangs = 0
+        deepest = max(deepest, depth + bangs)
+    return deepest
+
+
+def check_depth(text: str, max_depth: int) -> None:
+    """Raise ``QuerySyntaxError`` (400) for a query nested deeper than ``max_depth``."""
+    variants = (text, _unescape(text)) if "\\" in text else (text,)
+    depth = max(nesting_depth(v) for v in variants)
+    if depth > max_depth:
+        raise QuerySyntaxError(f"The query is nested too deeply ({depth} levels of brackets or '!'; this endpoint "
+                               f"accepts at most {max_depth}). Simplify it.")
+
+
+def _names(node: object, out: set[str]) -> set[str]:
+    """The names of every grammar rule (``CompValue``) in an rdflib parse tree."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, CompValue):
+            out.add(item.name)
+            stack.extend(item.values())
+        elif isinstance(item, ParseResults | list | tuple):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return out
+
+
+def _syntax_error(exc: Any) -> QuerySyntaxError:
+    return QuerySyntaxError(f"Syntax error in the query at line {exc.lineno}, column {exc.col}: {exc.msg}.")
+
+
+@lru_cache(maxsize=512)
+def _verdict(digest: str, text: str) -> str:
+    """``ok``, ``service``, ``update``, ``deep`` or ``syntax:`` and the parser's message (remembered)."""
+    # Imported here: the workers import this module too, for the lexical check, and need no parser.
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    with _PARSE_LOCK:
+        try:
+            tree = parseQuery(text)
+        except RecursionError:
+            return "deep"
+        except ParseBaseException as exc:
+            try:
+                parseUpdate(text)
+            except (ParseBaseException, RecursionError):
+                return "syntax:" + _syntax_error(exc).message
+            return "update"
+    return "service" if "ServiceGraphPattern" in _names(tree, set()) else "ok"
+
+
+def check_lexical(text: str) -> None:
+    """The cheap sighting only (no parse): refuse a text whose first keyword is an update or that has the
+    keyword SERVICE. Workers run it on every request as one more wall behind ``check_query``."""
     variants = (text, _unescape(text)) if "\\" in text else (text,)
     for variant in variants:
         if query_form(variant) == "UPDATE":
             raise QueryRefused(READ_ONLY_MESSAGE)
         if "SERVICE" in keywords(variant):
             raise QueryRefused(SERVICE_MESSAGE)
+
+
+def check_query(text: str, max_depth: int | None = None) -> None:
+    """Raise ``QueryRefused`` (403) for an update or a federated query, ``QuerySyntaxError`` (400) for a text
+    that is not a SPARQL 1.1 query or is nested deeper than ``max_depth`` (checked first, before any parse)."""
+    if max_depth is not None:
+        check_depth(text, max_depth)
+    check_lexical(text)
+    digest = query_hash(text)
+    verdict = _verdict(digest, text) if len(text) <= _MEMO_MAX_TEXT else _verdict.__wrapped__(digest, text)
+    if verdict == "service":
+        raise QueryRefused(SERVICE_MESSAGE)
+    if verdict == "update":
+        raise QueryRefused(READ_ONLY_MESSAGE)
+    if verdict == "deep":
+        raise QuerySyntaxError("The query is nested too deeply for this endpoint's parser. Simplify it.")
+    if verdict.startswith("syntax:"):
+        raise QuerySyntaxError(verdict.removeprefix("syntax:"))

@@ -13,7 +13,7 @@ import csv
 import io
 import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -27,7 +27,7 @@ from publisher.serve.store.base import (
     QuerySyntaxError,
     ResultNotAcceptable,
 )
-from publisher.serve.store.guard import check_query, has_dataset_clause
+from publisher.serve.store.guard import check_lexical, has_dataset_clause
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -41,8 +41,12 @@ ASK_VARIABLE = "_askResult"  # the column name other stores use for ASK as CSV/T
 
 
 def execute(store: ox.Store, request: QueryRequest) -> QueryResult:
-    """Evaluate ``request`` on ``store`` and serialize the result; raises ``QueryError`` subclasses."""
-    check_query(request.query)
+    """Evaluate ``request`` on ``store`` and serialize the result; raises ``QueryError`` subclasses.
+
+    The full guard (``guard.check_query``: depth and a parse) runs in the web process before a worker is
+    used; here only the cheap lexical sighting runs once more.
+    """
+    check_lexical(request.query)
     options: dict = {}
     if request.default_graphs is None and request.named_graphs is None:
         # The endpoint's default graph is the union of the release's graphs, unless the query names its own.
@@ -78,16 +82,60 @@ def _cut(items: Iterable, max_rows: int) -> tuple[list, bool]:
     return (rows[:max_rows], True) if len(rows) > max_rows else (rows, False)
 
 
+# What one term costs in a written result beyond its own text (JSON keys, XML tags), a generous estimate.
+_TERM_OVERHEAD = 96
+
+
+def _term_size(t: object) -> int:
+    if t is None:
+        return 0
+    if isinstance(t, ox.Literal):
+        return len(t.value.encode()) + len(t.datatype.value) + len(t.language or "") + _TERM_OVERHEAD
+    if isinstance(t, ox.NamedNode | ox.BlankNode):
+        return len(t.value.encode()) + _TERM_OVERHEAD
+    return len(str(t).encode()) + _TERM_OVERHEAD
+
+
+def _read(items: Iterable, request: QueryRequest, width: int) -> tuple[list, bool, bool]:
+    """At most ``max_rows`` rows, and no more than about ``max_bytes`` of them, read one by one so that a
+    huge result is never held: (rows, truncated, cut by the byte cap)."""
+    if not request.max_bytes:
+        rows, truncated = _cut(items, request.max_rows)
+        return rows, truncated, False
+    rows, size = [], 0
+    for row in items:
+        if len(rows) == request.max_rows:
+            return rows, True, False
+        size += sum(_term_size(row[i]) for i in range(width)) + 16
+        if size > request.max_bytes:
+            return rows, True, True
+        rows.append(row)
+    return rows, False, False
+
+
+def _fit(rows: list, write: Callable[[list, bool], bytes], max_bytes: int, byte_limited: bool
+         ) -> tuple[bytes, list, bool]:
+    """Write ``rows``; while the body is over ``max_bytes`` (escaping can outgrow the estimate), drop rows."""
+    body = write(rows, byte_limited)
+    while max_bytes and len(body) > max_bytes and rows:
+        rows = rows[:max(0, min(len(rows) - 1, int(len(rows) * max_bytes / len(body) * 0.9)))]
+        byte_limited = True
+        body = write(rows, True)
+    return body, rows, byte_limited
+
+
 def _solutions(result: ox.QuerySolutions, request: QueryRequest) -> QueryResult:
     fmt = request.solutions_format
     if fmt not in SOLUTION_FORMATS:
         raise ResultNotAcceptable("This SELECT query gives a table of solutions; ask for SPARQL JSON, SPARQL XML, "
                                   "CSV or TSV.")
     variables = tuple(v.value for v in result.variables)
-    rows, truncated = _cut(result, request.max_rows)
+    rows, truncated, by_bytes = _read(result, request, len(variables))
     table = [tuple(row[i] for i in range(len(variables))) for row in rows]
-    body = WRITERS[fmt](variables, table, request.truncation_link if truncated else "")
-    return QueryResult("solutions", fmt, body, len(table), truncated, variables)
+    body, table, by_bytes = _fit(
+        table, lambda part, cut: WRITERS[fmt](variables, part, request.truncation_link if truncated or cut else ""),
+        request.max_bytes, by_bytes)
+    return QueryResult("solutions", fmt, body, len(table), truncated or by_bytes, variables, by_bytes)
 
 
 def _boolean(value: bool, request: QueryRequest) -> QueryResult:
@@ -107,22 +155,41 @@ def _boolean(value: bool, request: QueryRequest) -> QueryResult:
 
 def _graph(result: ox.QueryTriples, request: QueryRequest) -> QueryResult:
     fmt = request.graph_format
-    if fmt == GRAPH_AS_TABLE:
-        triples, truncated = _cut(result, request.max_rows)
-        table = [(t.subject, t.predicate, t.object) for t in triples]
-        body = write_json(TRIPLE_VARIABLES, table, request.truncation_link if truncated else "")
-        return QueryResult("graph", fmt, body, len(table), truncated, TRIPLE_VARIABLES)
-    if fmt not in GRAPH_FORMATS:
+    if fmt != GRAPH_AS_TABLE and fmt not in GRAPH_FORMATS:
         raise ResultNotAcceptable("This query gives an RDF graph; ask for Turtle, N-Triples, JSON-LD or RDF/XML.")
-    triples, truncated = _cut(result, request.max_rows)
+    triples, truncated, by_bytes = _read((_Spo(t) for t in result), request, 3)
+    if fmt == GRAPH_AS_TABLE:
+        table = [tuple(t) for t in triples]
+        body, table, by_bytes = _fit(
+            table, lambda part, cut: write_json(TRIPLE_VARIABLES, part,
+                                                request.truncation_link if truncated or cut else ""),
+            request.max_bytes, by_bytes)
+        return QueryResult("graph", fmt, body, len(table), truncated or by_bytes, TRIPLE_VARIABLES, by_bytes)
     rdf_format = getattr(ox.RdfFormat, formats.get(fmt).oxigraph)
     prefixes = dict(request.prefixes) if fmt in (formats.TURTLE.name, formats.RDFXML.name) else None
-    body = ox.serialize(triples, format=rdf_format, prefixes=prefixes)
-    if truncated and fmt in (formats.TURTLE.name, formats.NTRIPLES.name):
-        note = (f"# Truncated: only the first {len(triples)} triples (the endpoint's row limit). "
-                f"{request.truncation_link}")
-        body = note.rstrip().encode() + b"\n" + body
-    return QueryResult("graph", fmt, body, len(triples), truncated, ())
+
+    def write(part: list, cut: bool) -> bytes:
+        body = ox.serialize([t.triple for t in part], format=rdf_format, prefixes=prefixes)
+        if (truncated or cut) and fmt in (formats.TURTLE.name, formats.NTRIPLES.name):
+            limit = "byte limit" if cut else "row limit"
+            note = (f"# Truncated: only the first {len(part)} triples (the endpoint's {limit}). "
+                    f"{request.truncation_link}")
+            body = note.rstrip().encode() + b"\n" + body
+        return body
+
+    body, triples, by_bytes = _fit(triples, write, request.max_bytes, by_bytes)
+    return QueryResult("graph", fmt, body, len(triples), truncated or by_bytes, (), by_bytes)
+
+
+class _Spo(tuple):
+    """A triple as (subject, predicate, object), indexable like a solution, keeping the pyoxigraph triple."""
+
+    triple: ox.Triple
+
+    def __new__(cls, triple: ox.Triple) -> _Spo:
+        spo = super().__new__(cls, (triple.subject, triple.predicate, triple.object))
+        spo.triple = triple
+        return spo
 
 
 # --- SPARQL 1.1 Query Results writers (JSON, XML, CSV, TSV) -------------------------------------------------

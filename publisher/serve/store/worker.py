@@ -6,7 +6,9 @@ pool (``pool.py``) does that and starts a fresh worker.
 
 Before it reads anything, a worker also cuts itself off the network where the kernel allows it (a new,
 empty network namespace), so that even a query the lexical guard missed could not reach another server,
-and asks the kernel to kill it if the web server dies.
+and asks the kernel to kill it if the web server dies. It also limits its own address space
+(``RLIMIT_AS``, ``query_worker_memory``): a query that needs more memory fails or kills the worker, never
+the machine; the pool logs that as a crash and starts a fresh worker.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import resource
 import signal
 from multiprocessing.connection import Connection
 
@@ -44,9 +47,23 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def main(conn: Connection) -> None:
+def limit_memory(max_bytes: int) -> bool:
+    """Cap this process's address space at ``max_bytes`` (0: no cap); ``True`` if the cap is in force."""
+    if max_bytes <= 0:
+        return False
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        wanted = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def main(conn: Connection, max_memory: int = 0) -> None:
     """Serve ``(store_path, QueryRequest)`` messages until the pool closes the pipe."""
     _die_with_parent()
+    limit_memory(max_memory)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the server, which stops us
     conn.send(("ready", isolate_network()))
     path: str | None = None
@@ -63,6 +80,9 @@ def main(conn: Connection) -> None:
             reply = ("ok", execute(store, request))
         except QueryError as exc:
             reply = ("error", exc)
+        except MemoryError:
+            reply = ("error", QueryFailed("The query needed more memory than a query may use on this endpoint "
+                                          "and was stopped. Simplify it or add a LIMIT."))
         except Exception:  # never let an engine error end the worker; nothing internal goes back
             log.exception("query failed")
             reply = ("error", QueryFailed("The query could not be evaluated."))

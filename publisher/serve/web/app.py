@@ -7,20 +7,33 @@ a stack trace or a file path.
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from publisher.core import formats
 from publisher.core.config import Config
+from publisher.core.urls import linkable
 from publisher.serve.store.live import LiveRelease, NoRelease
 from publisher.serve.web import compression
 from publisher.serve.web import negotiation as neg
+from publisher.serve.web.bodies import BoundedBodies
 from publisher.serve.web.cache import EXTENSION, Cache
 from publisher.serve.web.errors import error_response
 from publisher.serve.web.response_cache import LIVE_KEY, ResponseCache
 
 log = logging.getLogger(__name__)
+
+# Every HTML page: scripts and styles from this host only (the pages have no inline script; the SDG
+# badges' colours are style attributes), nothing embeds the pages, no <base>, no plugins.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+                           "img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                           "base-uri 'none'; object-src 'none'")
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
+# Bidi controls (LRE RLE PDF LRO RLO, LRI RLI FSI PDI) in data: isolated in the page, dropped from <title>.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -40,11 +53,18 @@ def create_app(config: Config | None = None) -> Flask:
         g.live = request.environ.get(LIVE_KEY) or live.get()
 
     @app.after_request
-    def _cors(response: Response) -> Response:
+    def _headers(response: Response) -> Response:
         # Reads are public: any origin, never credentials.
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers.setdefault("Access-Control-Expose-Headers", "ETag, Link, Content-Location, Vary")
+        # The one place for the security headers: every response, whatever blueprint made it.
+        response.headers.update(SECURITY_HEADERS)
+        if response.mimetype in (formats.HTML.media_type, *formats.HTML.aliases):
+            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return response
+
+    app.jinja_env.filters["nobidi"] = lambda text: str(text).translate(BIDI_CONTROLS)
+    app.jinja_env.tests["linkable"] = linkable
 
     @app.errorhandler(NoRelease)
     def _no_release(exc: NoRelease) -> Response:
@@ -59,7 +79,12 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
-        return error_response(exc.code or 500, exc.description or exc.name)
+        response = error_response(exc.code or 500, exc.description or exc.name)
+        # What the status needs: Allow on 405, Content-Range on 416, WWW-Authenticate …
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
@@ -74,16 +99,53 @@ def create_app(config: Config | None = None) -> Flask:
         # Behind a reverse proxy: X-Forwarded-Proto/Host/Port/Prefix make the absolute links right.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
     app.wsgi_app = ResponseCache(app.wsgi_app, live, cache,  # type: ignore[method-assign]
-                                 cache_queries=config.query_cache, max_body=config.query_max_body)
+                                 cache_queries=config.query_cache, max_body=config.query_max_body,
+                                 max_key=config.cache_max_key_bytes)
+    # Outermost: a request without Host is refused, and every body arrives within its limits before
+    # the cache or a route reads it.
+    app.wsgi_app = BoundedBodies(_require_host(app.wsgi_app), config.query_max_body,  # type: ignore[method-assign]
+                                 config.body_timeout, config.threads)
+    return app
+
+
+HOST = re.compile(r"^(?:[A-Za-z0-9._~!$&'()*+,;=%-]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{0,5})?$")
+
+
+def valid_host(host: str) -> bool:
+    """A Host header as RFC 9110 allows it (reg-name or IP literal, optional port), IDNA labels decodable."""
+    if not HOST.match(host):
+        return False
+    try:
+        host.rsplit(":", 1)[0].encode("ascii").decode("idna")  # what werkzeug does to build URLs from it
+    except (UnicodeError, ValueError):
+        return False
+    return True
+
+
+def _require_host(wsgi_app):
+    """HTTP/1.1 requires a Host header (RFC 9112, 3.2): without one, or a malformed one, the answer is 400."""
+
+    def app(environ: dict, start_response):
+        host = environ.get("HTTP_HOST", "")
+        missing = environ.get("SERVER_PROTOCOL", "HTTP/1.1") == "HTTP/1.1" and not host.strip()
+        if missing or (host and not valid_host(host)):
+            body = ("400: Die Anfrage hat keinen gültigen Host-Header. / "
+                    "The request has no valid Host header.\n").encode()
+            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
+                                               ("Content-Length", str(len(body))), ("Connection", "close"),
+                                               ("X-Content-Type-Options", "nosniff")])
+            return [body]
+        return wsgi_app(environ, start_response)
+
     return app
 
 
 def _blueprints() -> list:
     # Each family of routes is one module; adding one is one line here.
-    from publisher.serve.web import catalog, discovery, pages, queries, resources, sparql
+    from publisher.serve.web import api, catalog, changes, discovery, pages, queries, resources, sparql
 
-    return [sparql.bp, queries.bp, catalog.bp,
-            pages.bp,
+    return [sparql.bp, queries.bp, catalog.bp, api.bp,
+            pages.bp, changes.bp,
             discovery.bp,
             resources.bp]
 

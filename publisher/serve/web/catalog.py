@@ -16,6 +16,7 @@ import hashlib
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
 
+from publisher import __version__
 from publisher.core import formats, urls
 from publisher.core.config import Config
 from publisher.core.release import Release
@@ -25,7 +26,7 @@ from publisher.serve.render import catalog_pages as paging
 from publisher.serve.web import i18n
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
-from publisher.serve.web.resources import last_modified, release_etag
+from publisher.serve.web.resources import last_modified, public_url
 
 bp = Blueprint("catalog", __name__)
 
@@ -44,11 +45,7 @@ def _config() -> Config:
 
 def _public_url(path: str) -> str:
     """The absolute URL of ``path`` as clients outside reach it (see the module docstring)."""
-    config = _config()
-    if config.trust_forwarded_headers:
-        prefix = request.headers.get("X-Forwarded-Prefix", "").strip().rstrip("/")
-        return f"{request.host_url.rstrip('/')}{prefix}/{path}"
-    return config.iri(path)
+    return public_url(path)
 
 
 def _format(ext: str | None) -> formats.Format:
@@ -57,7 +54,7 @@ def _format(ext: str | None) -> formats.Format:
         if fmt is None:
             abort(404, f"Unknown format extension '.{ext}'. Use .ttl, .jsonld, .nt, .rdf or .html.")
         return fmt
-    return neg.choose(formats.RESOURCE_FORMATS, request.headers.get("Accept"), default=formats.TURTLE)
+    return neg.choose(formats.RESOURCE_OFFERS, request.headers.get("Accept"), default=formats.TURTLE)
 
 
 def _page_number() -> int:
@@ -87,7 +84,8 @@ def catalog(ext: str | None = None) -> Response:
     except paging.PageNotFound as exc:
         abort(404, str(exc))
     alternates = [(_public_url(f"catalog.{f.extension}?page={number}"), f) for f in formats.RESOURCE_FORMATS]
-    body = _html_page(page, graph, catalog_iri, number, url) if fmt is formats.HTML else paging.serialize(page, fmt)
+    body = _html_page(page, graph, catalog_iri, number, url) if fmt is formats.HTML \
+        else paging.serialize(page, formats.get(fmt.body_format))
     return _finish(Response(body, content_type=fmt.content_type), release, f"catalog-{number}-{fmt.name}",
                    alternates, negotiated=ext is None)
 
@@ -133,7 +131,7 @@ def node(rest: str) -> Response:
                                rows=paging.rows(description, subject, lang), subject=str(subject),
                                alternates=alternates)
     else:
-        body = paging.serialize(description, fmt)
+        body = paging.serialize(description, formats.get(fmt.body_format))
     return _finish(Response(body, content_type=fmt.content_type), release, f"node-{rest}-{fmt.name}",
                    alternates, negotiated=ext is None)
 
@@ -147,8 +145,10 @@ def _finish(response: Response, release: Release, key: str, alternates, negotiat
         key += "-" + i18n.language()
     catalog_file = release.layout.catalog_graph
     digest = memo((release.id, "catalog-digest"), lambda: hashlib.sha256(catalog_file.read_bytes()).hexdigest()[:16])
-    return neg.finish(response, etag=release_etag("catalog", digest, key), last_modified=last_modified(),
-                      alternates=alternates, negotiated=negotiated)
+    # Both follow the catalogue's content only: its bytes and its dct:modified, never the build time.
+    changed = memo((release.id, "catalog-modified"), lambda: paging.modified(_graph(), _config().iri(urls.CATALOG)))
+    return neg.finish(response, etag="-".join(("catalog", digest, __version__, key)),
+                      last_modified=changed or last_modified(), alternates=alternates, negotiated=negotiated)
 
 
 def _html_page(page, graph, catalog_iri: str, number: int, url) -> str:

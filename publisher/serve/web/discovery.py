@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 
 from flask import Blueprint, Response, abort, current_app, g, render_template_string, request, send_file
+from werkzeug.http import parse_range_header
 
 from publisher.core import formats, urls
 from publisher.core.config import Config
@@ -19,9 +21,17 @@ from publisher.serve.render.void import void_description
 from publisher.serve.web import i18n
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
-from publisher.serve.web.resources import alternates, last_modified, linker, release_etag, render_description
+from publisher.serve.web.resources import (
+    alternates,
+    last_modified,
+    linker,
+    public_url,
+    release_etag,
+    render_description,
+)
 
 bp = Blueprint("discovery", __name__)
+log = logging.getLogger(__name__)
 
 SITEMAP_LIMIT = 50_000  # the sitemaps.org limit per file
 
@@ -33,7 +43,7 @@ def void(ext: str | None = None) -> Response:
     by_ext = split_extension(f"{urls.VOID}.{ext}", formats.RESOURCE_FORMATS)[1] if ext is not None else None
     if ext is not None and by_ext is None:
         abort(404)
-    fmt = by_ext or neg.choose(formats.RESOURCE_FORMATS, request.headers.get("Accept"), default=formats.TURTLE)
+    fmt = by_ext or neg.choose(formats.RESOURCE_OFFERS, request.headers.get("Accept"), default=formats.TURTLE)
     lang = i18n.language() if fmt is formats.HTML else ""
     links = linker()
     page_links = links if fmt is formats.HTML else None
@@ -43,7 +53,7 @@ def void(ext: str | None = None) -> Response:
     return neg.respond(
         body, fmt, etag=release_etag("void", fmt.name, lang, page_links.lang_query if page_links else ""),
         last_modified=last_modified(), alternates=alternates(links, urls.VOID, fmt),
-        content_location=links.document(urls.VOID, fmt) if ext is None else None,
+        content_location=links.document(urls.VOID, formats.get(fmt.body_format)) if ext is None else None,
         vary_language=fmt is formats.HTML,
     )
 
@@ -73,6 +83,17 @@ def dump(name: str) -> Response:
     entry = files.get(name)
     if entry is None:
         abort(404)
+    problem = g.live.release.file_problem(f"{urls.DUMPS}/{name}")
+    if problem is not None:  # truncated or rewritten since the build: never serve it under the old ETag
+        log.error("release %s: dumps/%s does not match the manifest: %s", g.live.release.id, name, problem)
+        abort(503, description=f"Die Datei {name} ist beschädigt oder unvollständig; sie wird erst nach einem neuen "
+                               f"Build wieder ausgeliefert. / The file {name} is damaged or incomplete; it will be "
+                               "served again after a new build.")
+    if "HTTP_RANGE" in request.environ:
+        parsed = parse_range_header(request.environ["HTTP_RANGE"])
+        if parsed is None or parsed.units != "bytes":
+            # RFC 9110, 14.2: a Range that does not parse, or in another unit, is ignored (200), not 416.
+            del request.environ["HTTP_RANGE"]
     response = send_file(g.live.release.layout.dumps / name, mimetype=entry["content_type"].split(";")[0],
                          conditional=True, etag=entry["sha256"], last_modified=last_modified(),
                          download_name=name, as_attachment=name.endswith(".gz"))
@@ -83,9 +104,8 @@ def dump(name: str) -> Response:
 
 @bp.route("/" + urls.ROBOTS)
 def robots() -> Response:
-    root = request.host_url.rstrip("/") + request.script_root
     body = (f"User-agent: *\nAllow: /\nDisallow: /{urls.SPARQL}\nDisallow: /{urls.SEARCH}\n\n"
-            f"Sitemap: {root}/{urls.SITEMAP}\n")
+            f"Sitemap: {public_url(urls.SITEMAP)}\n")
     return Response(body, content_type=formats.TEXT.content_type)
 
 
@@ -100,19 +120,19 @@ SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
 
 @bp.route("/" + urls.SITEMAP)
 def sitemap() -> Response:
-    """Every described IRI below the base (as a page on this host), the lists and the home page."""
+    """Every described IRI below the base, the lists and the home page, at their public URLs (``base_iri``)."""
     config: Config = current_app.config["PUBLISHER"]
-    links = Urls(config.base_iri, request.script_root)  # canonical page URLs, never with ?lang=
-    key = (g.live.release.id, "sitemap", request.host_url, request.script_root)
+    links = Urls(config.base_iri)  # canonical page paths, never with ?lang=
+    public_root = public_url("")
+    key = (g.live.release.id, "sitemap", public_root)
 
     def build() -> bytes:
-        host = request.host_url.rstrip("/")
-        locations = [host + request.script_root + "/", *(f"{host}{request.script_root}/{k}" for k in urls.LIST_KINDS)]
-        locations += [host + links.href(iri) for iri in g.live.store.described_iris(SITEMAP_LIMIT - 4)]
+        locations = [public_root, *(public_url(k) for k in urls.LIST_KINDS)]
+        locations += [public_url(links.href(iri)) for iri in g.live.store.described_iris(SITEMAP_LIMIT - 4)]
         lastmod = g.live.release.built_at.date()
         return render_template_string(SITEMAP, locations=locations, lastmod=lastmod.isoformat()).encode()
 
     body = memo(key, build)
-    host = hashlib.sha256(request.host_url.encode()).hexdigest()[:12]
+    host = hashlib.sha256(public_root.encode()).hexdigest()[:12]
     return neg.finish(Response(body, content_type=formats.XML.content_type), negotiated=False,
                       etag=release_etag("sitemap", host), last_modified=last_modified())

@@ -13,6 +13,7 @@ from publisher.core import formats, urls
 from publisher.core.config import Config
 from publisher.core.jsonld import Context
 from publisher.core.namespaces import SDG_GOALS, goal_iri
+from publisher.serve.render.api import search_document
 from publisher.serve.render.overview import overview
 from publisher.serve.render.views import PageBuilder
 from publisher.serve.web import i18n
@@ -44,7 +45,7 @@ def shared_variables() -> dict:
     switch = []
     for code, label in (("de", "Deutsch"), ("en", "English")):
         args = {**kept, "lang": code}
-        switch.append((f"{root}{here}?{urlencode(args)}", code, label, code == lang))
+        switch.append((f"{root}{urls.path_href(here)}?{urlencode(args)}", code, label, code == lang))
     return {
         "lang": lang,
         "site_name": i18n.t("site_name", lang),
@@ -86,18 +87,27 @@ def _home(config: Config, lang: str, links) -> str:
     )
 
 
+SEARCH_OFFERS = (formats.HTML, formats.JSONLD, formats.JSON_GRAPH)
+
+
 @bp.route("/" + urls.SEARCH)
 def search_page() -> Response:
-    neg.choose((formats.HTML,), request.headers.get("Accept"))
+    fmt = neg.choose(SEARCH_OFFERS, request.headers.get("Accept"))
     text = request.args.get("q", "").strip()
     lang = i18n.language()
     if len(text) > MAX_QUERY_CHARS:
         abort(400, description=("Der Suchtext ist zu lang (höchstens %d Zeichen)." if lang == "de"
                                 else "The search text is too long (at most %d characters).") % MAX_QUERY_CHARS)
     links = linker()
-    results = [(links.href(iri), literal) for iri, literal in g.live.store.search(text)] if text else []
-    body = render_template("search.html", title=i18n.t("search", lang), q=text, results=results).encode()
+    found = g.live.store.search(text) if text else []
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    if fmt is not formats.HTML:  # JSON-LD (also for application/json): the results with their names
+        iris = [iri for iri, _ in found]
+        body = search_document(Context(current_app.config["PUBLISHER"].base_iri), iris,
+                               g.live.store.labels(set(iris)) if iris else set())
+        return neg.respond(body, fmt, etag=release_etag("search", fmt.name, digest), last_modified=last_modified())
+    results = [(links.href(iri), literal) for iri, literal in found]
+    body = render_template("search.html", title=i18n.t("search", lang), q=text, results=results).encode()
     return neg.respond(body, formats.HTML, etag=release_etag("search", lang, links.lang_query, digest),
                        last_modified=last_modified(), vary_language=True)
 

@@ -28,8 +28,8 @@ from publisher.serve.web.sparql import (
     download_links,
     negotiate,
     query_error_response,
-    query_store,
     result_response,
+    run_query,
     table,
 )
 
@@ -93,7 +93,7 @@ def run(name: str) -> Response:
         return query_error_response(exc)
     qreq = build_request(config, query.sparql(config.base_iri), wanted, substitutions=substitutions)
     try:
-        result = query_store().run(qreq)
+        result = run_query(config, qreq)
     except QueryError as exc:
         return query_error_response(exc)
     if wanted.html:

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
 from publisher import __version__
-from publisher.core import formats
+from publisher.core import formats, urls
 from publisher.core.config import Config
 from publisher.core.describe import Description
 from publisher.core.jsonld import Context
-from publisher.core.listing import COLUMNS, KINDS
+from publisher.core.listing import COLUMNS, KINDS, restore_cell
+from publisher.core.text import positive_int
 from publisher.core.urls import Urls, split_extension
-from publisher.serve.render.rdf import serialize
+from publisher.serve.render.api import list_page, page_slice
+from publisher.serve.render.rdf import serialize, with_document
 from publisher.serve.render.views import PageBuilder
 from publisher.serve.web import i18n
 from publisher.serve.web import negotiation as neg
@@ -30,13 +33,16 @@ from publisher.serve.web.cache import memo
 
 bp = Blueprint("linked_data", __name__)
 
-LIST_FORMATS: tuple[formats.Format, ...] = (formats.JSONLD, formats.CSV, formats.HTML)
+_ETAG_UNSAFE = re.compile(r"[^A-Za-z0-9._~=?&+:-]")
+
+LIST_FORMATS = formats.LIST_FORMATS
 
 
 def release_etag(*parts: str) -> str:
     """An entity tag from the release content and what selects the variant (format, language …)."""
     content = g.live.release.content_hash.split(":", 1)[-1][:20]
-    return "-".join((content, __version__, *(p for p in parts if p)))
+    # Only tag characters (RFC 9110 etagc): a part that came from a request can never break the header.
+    return "-".join((content, __version__, *(_ETAG_UNSAFE.sub("_", p) for p in parts if p)))
 
 
 def last_modified() -> datetime:
@@ -50,6 +56,21 @@ def linker() -> Urls:
     return Urls(config.base_iri, request.script_root, f"?lang={lang}" if i18n.explicit() else "")
 
 
+def public_url(path: str) -> str:
+    """The absolute URL of ``path`` as clients outside reach it: from ``base_iri``, never from ``Host``.
+
+    Only a deployment that trusts its reverse proxy (``trust_forwarded_headers``) takes scheme, host and
+    prefix from the forwarded headers (ProxyFix has put them in place of the client's). The one function
+    for robots.txt, the sitemap and the catalogue.
+    """
+    config: Config = current_app.config["PUBLISHER"]
+    forwarded = None
+    if config.trust_forwarded_headers:
+        prefix = request.headers.get("X-Forwarded-Prefix", "").strip().rstrip("/")
+        forwarded = request.host_url.rstrip("/") + prefix
+    return urls.public_url(config.base_iri, path, forwarded)
+
+
 def alternates(links: Urls, stem: str, fmt: formats.Format,
                offers: tuple[formats.Format, ...] = formats.RESOURCE_FORMATS) -> list[tuple[str, formats.Format]]:
     """The other documents of ``stem`` (for ``Link: rel=alternate``)."""
@@ -60,7 +81,7 @@ def alternates(links: Urls, stem: str, fmt: formats.Format,
 def resource(path: str) -> Response:
     config: Config = current_app.config["PUBLISHER"]
     stem, by_ext = split_extension(path, formats.RESOURCE_FORMATS)
-    fmt = by_ext or neg.choose(formats.RESOURCE_FORMATS, request.headers.get("Accept"), default=formats.TURTLE)
+    fmt = by_ext or neg.choose(formats.RESOURCE_OFFERS, request.headers.get("Accept"), default=formats.TURTLE)
     links = linker()
     iri = links.iri_for(stem)
     lang = i18n.language() if fmt is formats.HTML else ""
@@ -72,7 +93,7 @@ def resource(path: str) -> Response:
     return neg.respond(
         body, fmt, etag=release_etag(fmt.name, lang, page_links.lang_query if page_links else ""),
         last_modified=last_modified(), alternates=alternates(links, stem, fmt),
-        content_location=links.document(stem, fmt) if by_ext is None else None,
+        content_location=links.document(stem, formats.get(fmt.body_format)) if by_ext is None else None,
         vary_language=fmt is formats.HTML,
     )
 
@@ -82,7 +103,7 @@ def render(iri: str, fmt: formats.Format, config: Config, lang: str, links: Urls
     description = g.live.store.describe(iri)
     if description is None:
         return None
-    return render_description(description, fmt, config, lang, links)
+    return render_description(with_document(description, config.base_iri), fmt, config, lang, links)
 
 
 def render_description(d: Description, fmt: formats.Format, config: Config, lang: str,
@@ -111,26 +132,61 @@ def listing(kind: str, ext: str | None = None) -> Response:
     by_ext = formats.by_extension(LIST_FORMATS, ext) if ext else None
     if ext and by_ext is None:
         abort(404)
-    fmt = by_ext or neg.choose(LIST_FORMATS, request.headers.get("Accept"), default=formats.JSONLD)
+    fmt = by_ext or neg.choose(formats.LIST_OFFERS, request.headers.get("Accept"), default=formats.JSONLD)
     lang = i18n.language() if fmt is formats.HTML else ""
     layout = g.live.release.layout
     links = linker()
+    paging: list[str] = []
     if fmt is formats.HTML:
         body = memo((g.live.release.id, "list", kind, lang, links), lambda: _list_page(layout, kind, links))
+    elif fmt.body_format == formats.JSONLD.name:  # JSON-LD and application/json: paged (see list_pages)
+        body, paging = list_pages(kind, links, ext)
     else:
         body = memo((g.live.release.id, "list", kind, fmt.name),
                     lambda: layout.list_file(kind, fmt.extension).read_bytes())
-    return neg.respond(
-        body, fmt, etag=release_etag("list", kind, fmt.name, lang, request.args.get("lang", "")),
+    response = neg.respond(
+        body, fmt, etag=release_etag("list", kind, fmt.name, lang, links.lang_query if fmt is formats.HTML else "",
+                                     *paging[:2]),
         last_modified=last_modified(), alternates=alternates(links, kind, fmt, LIST_FORMATS),
-        content_location=links.document(kind, fmt) if ext is None else None,
+        content_location=links.document(kind, formats.get(fmt.body_format)) if ext is None else None,
         vary_language=fmt is formats.HTML,
     )
+    if paging:
+        response.headers["Link"] = ", ".join([paging[-1], response.headers["Link"]])
+    return response
+
+
+def list_pages(kind: str, links: Urls, ext: str | None) -> tuple[bytes, list[str]]:
+    """Page ``?page=`` of a JSON-LD list (``list_page_size`` roots each); partners name their alignments
+    by id unless ``?embed=alignments``. Returns the body and [page, embed, Link header value]."""
+    config: Config = current_app.config["PUBLISHER"]
+    page = positive_int(request.args.get("page", "1"))
+    embed = request.args.get("embed", "")
+    if page is None or embed not in ("", "alignments"):
+        abort(400, description="Ungültige Seite oder embed-Angabe: ?page=1, 2, … und ?embed=alignments. / "
+                               "Invalid page or embed: use ?page=1, 2, … and ?embed=alignments.")
+    def render_page() -> tuple[bytes, int]:  # (body, last page); bytes, so the cache counts them right
+        listing_ = g.live.store.listing(kind)
+        last = page_slice(len(listing_.items), page, config.list_page_size)[2]
+        if page > last:
+            return b"", last
+        return list_page(Context(config.base_iri), listing_, page, config.list_page_size,
+                         embed=kind != "partners" or embed == "alignments"), last
+
+    body, last = memo((g.live.release.id, "list-page", kind, page, embed), render_page)
+    if page > last:
+        abort(404, description=f"Seite {page} gibt es nicht (1–{last}). / Page {page} does not exist (1–{last}).")
+    path = links.local(f"{kind}.{ext}" if ext else kind)
+    extra = f"&embed={embed}" if embed else ""
+    rels = [("first", 1), ("last", last)] + ([("prev", page - 1)] if page > 1 else []) + \
+        ([("next", page + 1)] if page < last else [])
+    header = ", ".join(f'<{path}?page={n}{extra}>; rel="{rel}"' for rel, n in rels)
+    return body, [str(page), embed, header]
 
 
 def read_rows(layout, kind: str) -> list[dict[str, str]]:
     with open(layout.list_file(kind, formats.CSV.extension), encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(io.StringIO(f.read())))
+        return [{k: restore_cell(v) for k, v in row.items()} for row in csv.DictReader(io.StringIO(f.read()))]
 
 
 def _list_page(layout, kind: str, links: Urls) -> bytes:
@@ -141,4 +197,4 @@ def _list_page(layout, kind: str, links: Urls) -> bytes:
                                     if f is not formats.HTML]).encode()
 
 
-__all__ = ["KINDS", "bp", "linker", "release_etag", "last_modified", "render_description"]
+__all__ = ["KINDS", "bp", "linker", "public_url", "release_etag", "last_modified", "render_description"]

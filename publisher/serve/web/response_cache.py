@@ -9,6 +9,9 @@ SPARQL results are cached the same way when ``query_cache`` is on (the default):
 ``/sparql`` and ``/queries``, keyed by the query string or body as well. Queries that call a function
 whose value changes between evaluations (NOW, RAND, UUID, STRUUID, BNODE) are always evaluated, and
 so are errors such as timeouts (only answers with the statuses below are kept).
+
+A request whose key would be larger than ``cache_max_key_bytes`` (a long path or query string, a large
+POST body, long variant headers) is answered but never kept: one client cannot fill the cache with keys.
 """
 
 from __future__ import annotations
@@ -36,12 +39,13 @@ LIVE_KEY = "publisher.serve.store.live"
 
 class ResponseCache:
     def __init__(self, app: WSGIApp, live: LiveRelease, cache: Cache, *, cache_queries: bool = True,
-                 max_body: int = 1_000_000) -> None:
+                 max_body: int = 1_000_000, max_key: int = 4096) -> None:
         self.app = app
         self.live = live
         self.cache = cache
         self.cache_queries = cache_queries
         self.max_body = max_body
+        self.max_key = max_key
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -57,7 +61,13 @@ class ResponseCache:
                     return self.app(environ, start_response)
             if _volatile(query_string, body, environ.get("CONTENT_TYPE", "")):
                 return self.app(environ, start_response)
-        elif method not in ("GET", "HEAD"):
+        elif method not in ("GET", "HEAD") or "HTTP_RANGE" in environ:
+            # A range is cut from the file by the app (206/416); the cache keeps whole answers only.
+            return self.app(environ, start_response)
+        variants = tuple(environ.get(h) for h in VARIANT_HEADERS)
+        key_bytes = (len(path) + len(query_string) + len(body) + len(environ.get("CONTENT_TYPE", ""))
+                     + sum(len(v) for v in variants if v))
+        if key_bytes > self.max_key:
             return self.app(environ, start_response)
         try:
             live = self.live.get()
@@ -65,7 +75,7 @@ class ResponseCache:
             return self.app(environ, start_response)
         environ[LIVE_KEY] = live  # the app answers from the same release the key names
         key = (live.release.id, method, environ.get("SCRIPT_NAME", ""), path, query_string,
-               environ.get("CONTENT_TYPE", ""), body, *(environ.get(h) for h in VARIANT_HEADERS))
+               environ.get("CONTENT_TYPE", ""), body, *variants)
         hit = self.cache.peek(key)
         if hit is not None:
             status, headers, body = hit

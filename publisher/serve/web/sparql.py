@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,10 +28,21 @@ from publisher.core.config import Config
 from publisher.core.namespaces import ProjectNamespaces
 from publisher.core.urls import Urls
 from publisher.serve.render.service_description import service_description
-from publisher.serve.store.base import QueryBusy, QueryError, QueryRequest, QueryResult, QueryStore
-from publisher.serve.store.embedded import EmbeddedStore
-from publisher.serve.store.guard import READ_ONLY_MESSAGE
-from publisher.serve.store.pool import PooledStore, QueryPool
+from publisher.serve.store.base import (
+    QueryBusy,
+    QueryCrashed,
+    QueryError,
+    QueryOverBudget,
+    QueryRefused,
+    QueryRequest,
+    QueryResult,
+    QueryStore,
+    QuerySyntaxError,
+    QueryTimeout,
+)
+from publisher.serve.store.external import ExternalStore, GuardedExternalStore
+from publisher.serve.store.guard import READ_ONLY_MESSAGE, query_hash
+from publisher.serve.store.pool import PooledStore, QueryBudget, QueryPool
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
 from publisher.serve.web.errors import error_response
@@ -44,12 +56,15 @@ GRAPH_OFFERS = (formats.TURTLE, formats.NTRIPLES, formats.JSONLD, formats.RDFXML
 DESCRIPTION_OFFERS = (formats.TURTLE, formats.NTRIPLES, formats.JSONLD, formats.RDFXML, formats.HTML)
 #: The names ``format=`` accepts (for the error message).
 FORMAT_NAMES = ("json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld", "rdfxml", "html")
-EXPOSED_HEADERS = "ETag, Link, Content-Location, Vary, X-Result-Truncated, X-Result-Rows, X-Result-Row-Limit"
+EXPOSED_HEADERS = ("ETag, Link, Content-Location, Vary, X-Result-Truncated, X-Result-Rows, X-Result-Row-Limit, "
+                   "X-Result-Byte-Limit, Retry-After")
 FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 
 _pool_lock = threading.Lock()
+#: One structured line (key=value) per refused query, timeout, worker crash, 429 and 503.
+events = logging.getLogger("publisher.sparql")
 
 
 class ProtocolError(Exception):
@@ -75,20 +90,93 @@ class Formats:
         return fmt
 
 
-def query_store() -> QueryStore:
-    """The store seam for user queries on the release being served (the pool starts on first use)."""
-    if not isinstance(g.live.store, EmbeddedStore):
-        return g.live.store  # an external store: its ``run`` keeps the limits in front of the engine
+def _pooled_store() -> PooledStore | GuardedExternalStore:
+    """The pool on the release being served, with the guard and the budget (started on first use)."""
+    if isinstance(g.live.store, ExternalStore):  # serve --store: no pool; the same guard and budget in front
+        return _external_store(g.live.store)
     app = current_app
+    config: Config = app.config["PUBLISHER"]
     pool = app.extensions.get("sparql_pool")
     if pool is None:
         with _pool_lock:
             pool = app.extensions.get("sparql_pool")
             if pool is None:
-                config: Config = app.config["PUBLISHER"]
-                pool = app.extensions["sparql_pool"] = QueryPool(config.query_workers, config.query_timeout)
+                # Waiting or running queries may hold all threads but one: that one is for everything else.
+                pending = max(1, config.threads - 1)
+                pool = QueryPool(config.query_workers, config.query_timeout, queue_wait=config.query_queue_wait,
+                                 max_pending=pending, max_memory=config.query_worker_memory)
+                app.extensions["sparql_budget"] = QueryBudget(config.query_budget_seconds,
+                                                              config.query_budget_window)
+                app.extensions["sparql_pool"] = pool
                 atexit.register(pool.close)
-    return PooledStore(pool, g.live.store)
+    return PooledStore(pool, g.live.store, budget=app.extensions["sparql_budget"], max_depth=config.query_max_depth)
+
+
+def _external_store(store: ExternalStore) -> GuardedExternalStore:
+    app = current_app
+    config: Config = app.config["PUBLISHER"]
+    budget = app.extensions.get("sparql_budget")
+    if budget is None:
+        with _pool_lock:
+            budget = app.extensions.setdefault(
+                "sparql_budget", QueryBudget(config.query_budget_seconds, config.query_budget_window))
+    return GuardedExternalStore(store, budget, config.query_max_depth)
+
+
+def client_address(config: Config) -> str:
+    """Whom the budget and the logs name: the peer, or with trusted forwarded headers the address the
+    proxy saw (the last ``X-Forwarded-For`` entry, which is the one our proxy added)."""
+    if config.trust_forwarded_headers:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last[:64]
+    return request.remote_addr or "-"
+
+
+_EVENTS = {QueryRefused: "refused", QuerySyntaxError: "refused", QueryTimeout: "timeout",
+           QueryCrashed: "worker-crash", QueryOverBudget: "over-budget", QueryBusy: "busy"}
+
+
+def log_event(exc: QueryError, client: str, query: str) -> None:
+    """One key=value line for the operator: what happened, to whom, which query (by hash, never its text)."""
+    event = next((name for kind, name in _EVENTS.items() if isinstance(exc, kind)), None)
+    if event is None:
+        return
+    fields = {"event": event, "status": exc.status, "client": client, "query": query_hash(query),
+              "length": len(query)}
+    if isinstance(exc, QueryCrashed):
+        fields["exit"] = exc.detail or "unknown"
+    if event == "refused":
+        fields["reason"] = type(exc).__name__
+    events.warning(" ".join(f"{k}={json.dumps(v) if isinstance(v, str) and ' ' in v else v}"
+                            for k, v in fields.items()))
+
+
+@dataclass(frozen=True)
+class AdmittedStore:
+    """The store seam as every route uses it: this request's client is charged and named in the log."""
+
+    store: PooledStore | GuardedExternalStore
+    client: str
+
+    def run(self, request: QueryRequest) -> QueryResult:
+        """Admission (budget, guard, a worker within the queue wait) and evaluation, with the operator's log."""
+        try:
+            return self.store.run(request, self.client)
+        except QueryError as exc:
+            log_event(exc, self.client, request.query)
+            raise
+
+
+def query_store() -> QueryStore:
+    """The store seam for user queries of this request (``/sparql``, ``/queries/<name>``, the API)."""
+    return AdmittedStore(_pooled_store(), client_address(current_app.config["PUBLISHER"]))
+
+
+def run_query(config: Config, qreq: QueryRequest) -> QueryResult:
+    """Run ``qreq`` for this request's client (see ``AdmittedStore``)."""
+    return query_store().run(qreq)
 
 
 def negotiate(args: Mapping[str, str]) -> Formats:
@@ -124,6 +212,7 @@ def build_request(config: Config, query: str, wanted: Formats, *, default_graphs
         named_graphs=tuple(named_graphs) if dataset else None,
         substitutions=substitutions,
         max_rows=config.query_max_rows,
+        max_bytes=config.query_max_result_bytes,
         prefixes=_prefixes(config.base_iri),
         truncation_link=config.iri("sparql") + "#limits",
     )
@@ -152,7 +241,9 @@ def result_response(result: QueryResult, wanted: Formats, config: Config) -> Res
 def add_result_headers(response: Response, result: QueryResult, config: Config) -> None:
     response.headers["X-Result-Rows"] = str(result.rows)
     response.headers["X-Result-Truncated"] = "true" if result.truncated else "false"
-    if result.truncated:
+    if result.truncated and result.byte_limited:
+        response.headers["X-Result-Byte-Limit"] = str(config.query_max_result_bytes)
+    elif result.truncated:
         response.headers["X-Result-Row-Limit"] = str(config.query_max_rows)
     response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
 
@@ -160,8 +251,9 @@ def add_result_headers(response: Response, result: QueryResult, config: Config) 
 def query_error_response(exc: QueryError | ProtocolError) -> Response:
     status = exc.status
     response = error_response(status, exc.message)
-    if isinstance(exc, QueryBusy):
-        response.headers["Retry-After"] = "1"
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
     response.vary.add("Accept")
     return response
 
@@ -189,9 +281,14 @@ def read_protocol_request() -> ProtocolRequest:
             if request.args.getlist("query"):
                 raise ProtocolError(400, "Give the query either in the URL or in the form, not both.")
         elif mimetype == QUERY_TYPE:
+            charset = request.mimetype_params.get("charset", "utf-8")
+            if charset.strip().lower().replace("_", "-") not in ("utf-8", "utf8"):
+                raise ProtocolError(415, f"Der Abfragetext muss UTF-8 sein, nicht {charset[:40]!r}. / The query "
+                                         f"must be sent as UTF-8 (charset={charset[:40]!r} is not accepted; the "
+                                         "SPARQL protocol requires UTF-8).")
             try:
-                body_query = request.get_data(cache=False).decode(request.mimetype_params.get("charset", "utf-8"))
-            except (UnicodeDecodeError, LookupError):
+                body_query = request.get_data(cache=False).decode("utf-8")
+            except UnicodeDecodeError:
                 raise ProtocolError(400, "The query is not valid UTF-8 text.") from None
             if request.args.getlist("query"):
                 raise ProtocolError(400, "Give the query either in the URL or in the body, not both.")
@@ -234,10 +331,13 @@ def sparql() -> Response:
     qreq = build_request(config, proto.query, wanted, default_graphs=proto.default_graphs,
                          named_graphs=proto.named_graphs)
     try:
-        result = query_store().run(qreq)
+        result = run_query(config, qreq)
     except QueryError as exc:
         if wanted.html:
-            return _page(config, proto.query, error=exc.message, status=exc.status, proto=proto)
+            page = _page(config, proto.query, error=exc.message, status=exc.status, proto=proto)
+            if getattr(exc, "retry_after", None):
+                page.headers["Retry-After"] = str(exc.retry_after)
+            return page
         return query_error_response(exc)
     if wanted.html:
         return _page(config, proto.query, result=result, proto=proto)
