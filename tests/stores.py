@@ -60,7 +60,8 @@ class Engine:
 
 def start_oxigraph() -> tuple[subprocess.Popen, Engine]:
     port = free_port()
-    proc = subprocess.Popen([str(OXIGRAPH), "serve", "--bind", f"127.0.0.1:{port}"],
+    # Oxigraph takes no timeout per request: its server-wide one stops what the publisher gave up on.
+    proc = subprocess.Popen([str(OXIGRAPH), "serve", "--bind", f"127.0.0.1:{port}", "--timeout-s", "10"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
