@@ -1,4 +1,4 @@
-"""The command line: ``publisher validate | build | serve | push | diff | rollback | tables export | tables import``.
+"""The command line: ``publisher validate | build | serve | push | export | diff | rollback | tables``.
 
 Errors in the data end in a message that names the file (and line), the resource and the property,
 and a non-zero exit; never a traceback.
@@ -100,8 +100,13 @@ def build(config: Config) -> None:
 @click.option("--port", type=int, help="Port to listen on (default 8080).")
 @click.option("--workers", type=int, help="Server processes (default 2).")
 @click.option("--threads", type=int, help="Threads per server process (default 32).")
+@click.option("--store", metavar="URL",
+              help="Serve from an external SPARQL 1.1 query endpoint (the release 'publisher push' put there) "
+                   "instead of the embedded store, e.g. http://127.0.0.1:7878/query (Oxigraph), "
+                   "http://127.0.0.1:8890/sparql (Virtuoso). Credentials: PUBLISHER_STORE_USER/_PASSWORD.")
 @click.pass_obj
-def serve(config: Config, host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
+def serve(config: Config, host: str | None, port: int | None, workers: int | None, threads: int | None,
+          store: str | None) -> None:
     """Serve the current release with granian, a production HTTP server; builds first if there is none.
 
     granian's HTTP layer is Rust, so the Python code runs only the app: the server answers cached
@@ -115,15 +120,16 @@ def serve(config: Config, host: str | None, port: int | None, workers: int | Non
 
     from publisher.core.release import current_release
 
-    chosen = {"host": host, "port": port, "workers": workers, "threads": threads}
+    chosen = {"host": host, "port": port, "workers": workers, "threads": threads, "store": store}
     config = replace(config, **{k: v for k, v in chosen.items() if v})
-    if current_release(config.builds) is None:
+    if not config.store and current_release(config.builds) is None:
         click.echo("No release yet; building one first.")
         click.get_current_context().invoke(build)
     # The server processes build the app from the environment (publisher.serve.web.wsgi), so hand them
     # the configuration this command resolved.
     os.environ.update(config.to_environment())
-    click.echo(f"Serving {config.base_iri} on http://{config.host}:{config.port}/ (Ctrl+C to stop)")
+    source = f" from the store at {config.store}" if config.store else ""
+    click.echo(f"Serving {config.base_iri}{source} on http://{config.host}:{config.port}/ (Ctrl+C to stop)")
     # Slow clients: granian (Rust) cuts off headers that take longer than header_timeout or exceed
     # header_max_bytes without any Python thread waiting; bodies are bounded in the app (web/bodies.py).
     http1 = HTTP1Settings(header_read_timeout=int(config.header_timeout * 1000),
@@ -135,15 +141,30 @@ def serve(config: Config, host: str | None, port: int | None, workers: int | Non
 
 @main.command()
 @click.option("--graph-store", required=True, metavar="URL",
-              help="The store's Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph).")
+              help="The store's Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph), "
+                   "http://127.0.0.1:8890/sparql-graph-crud-auth (Virtuoso).")
 @click.option("--query-endpoint", required=True, metavar="URL",
               help="The store's SPARQL query endpoint, e.g. http://127.0.0.1:7878/query (Oxigraph).")
-@click.option("--user", envvar="PUBLISHER_STORE_USER", help="User name, if the store asks for one.")
-@click.option("--password", envvar="PUBLISHER_STORE_PASSWORD", help="Password (better: the environment).")
+@click.option("--update-endpoint", metavar="URL",
+              help="The store's SPARQL Update endpoint, for the one-step switch, e.g. http://127.0.0.1:7878/update "
+                   "(Oxigraph), http://127.0.0.1:8890/sparql-auth (Virtuoso). Without it the one-triple pointer "
+                   "graph is replaced by one PUT.")
+@click.option("--retries", type=int, default=4, show_default=True,
+              help="Retries of a request on a transient error (connection refused, 5xx), with backoff.")
+@click.option("--grace", type=float, default=3.0, show_default=True,
+              help="Seconds to wait after the switch before deleting the old release's graphs, so that reads "
+                   "that began on it can finish.")
+@click.option("--chunk", type=int, default=50_000, show_default=True,
+              help="Triples per request: a big graph is sent as one PUT and then POSTs of this many triples.")
 @click.pass_obj
-def push(config: Config, graph_store: str, query_endpoint: str, user: str | None, password: str | None) -> None:
-    """Copy the current release into an external SPARQL store (one PUT per graph) and verify it."""
-    from publisher.build.push import PushError
+def push(config: Config, graph_store: str, query_endpoint: str, update_endpoint: str | None, retries: int,
+         grace: float, chunk: int) -> None:
+    """Copy the current release into an external SPARQL store atomically: load it into graphs named for the
+    release, verify the counts, switch the store's pointer in one step, delete the old release's graphs.
+
+    Credentials come only from the environment: PUBLISHER_STORE_USER and PUBLISHER_STORE_PASSWORD.
+    """
+    from publisher.build.push import Endpoints, PushError
     from publisher.build.push import push as push_release
     from publisher.core.release import current_release
 
@@ -151,13 +172,64 @@ def push(config: Config, graph_store: str, query_endpoint: str, user: str | None
     if release is None:
         click.echo("No release to push; run 'publisher build' first.", err=True)
         sys.exit(1)
+    user = os.environ.get("PUBLISHER_STORE_USER")
+    auth = (user, os.environ.get("PUBLISHER_STORE_PASSWORD", "")) if user else None
+    total = sum(release.manifest["graphs"].values())
+    # A bar for people at a terminal; one line per graph for logs and for CI.
+    bar = click.progressbar(length=total, label="uploading", file=sys.stderr) if sys.stderr.isatty() else None
+    done = [0, 0, 0]  # graphs, triples, bar finished
+
+    def progress(graph: str, triples: int) -> None:
+        done[0] += 1
+        done[1] += triples
+        if bar is not None:
+            bar.update(triples)
+        else:
+            click.echo(f"  loaded graph {done[0]}/{len(release.manifest['graphs'])} {graph} ({triples} triples, "
+                       f"{done[1]}/{total})", err=True)
+
+    def say(text: str) -> None:
+        if bar is not None and done[0] and not done[2]:
+            done[2] = 1
+            bar.render_finish()
+        click.echo(text, err=True)
+
     try:
-        report = push_release(release, graph_store, query_endpoint, (user, password or "") if user else None)
+        report = push_release(release, Endpoints(graph_store, query_endpoint, update_endpoint), auth,
+                              progress=progress, say=say, retries=retries, grace=grace,
+                              chunk=max(1, chunk))
     except PushError as exc:
         click.echo(f"Push failed: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"Pushed release {release.id}: {len(report.graphs)} graphs, {sum(report.graphs.values())} triples"
+    what = "Pushed" if report.loaded else "Already served"
+    click.echo(f"{what} release {release.id}: {len(report.graphs)} graphs, {report.triples} triples"
+               + (f" (previously served: {report.previous})" if report.previous and report.loaded else "")
                + (f"; deleted {len(report.deleted)} stale graph(s)" if report.deleted else ""))
+
+
+@main.command(name="export")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--url", metavar="URL",
+              help="Where the export will be served (absolute links in the sitemap, robots.txt and catalogue); "
+                   "default: the base IRI's scheme and host.")
+@click.pass_obj
+def export_site(config: Config, target: Path, url: str | None) -> None:
+    """Write the current release as a static site into TARGET: every resource in every format, the pages,
+    lists, dumps, catalogue, VoID, sitemap and context, with nginx.conf and .htaccess for negotiation."""
+    from urllib.parse import urlsplit
+
+    from publisher.core.release import current_release
+    from publisher.serve.export import export
+
+    if current_release(config.builds) is None:
+        click.echo("No release to export; run 'publisher build' first.", err=True)
+        sys.exit(1)
+    if url is None:
+        parts = urlsplit(config.base_iri)
+        url = f"{parts.scheme}://{parts.netloc}/"
+    report = export(config, target, url)
+    click.echo(f"Exported {report.files} files ({report.bytes / 1e6:.1f} MB) to {target}; "
+               f"serve them with {target / 'nginx.conf'} (nginx) or {target / '.htaccess'} (Apache)")
 
 
 @main.group()

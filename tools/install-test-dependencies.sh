@@ -2,7 +2,8 @@
 # What the test suite needs beyond PyPI: Debian's Chromium for the browser tests (driven by Playwright
 # with executable_path=/usr/bin/chromium; Playwright never downloads a browser), and axe-core from the
 # npm registry for the accessibility checks, and ldes-client (a real LDES client) for the change feed's
-# test (both into .cache/npm, which git ignores).
+# test (both into .cache/npm, which git ignores). Debian's Virtuoso and nginx for the external-store and
+# static-export tests: tried, and where apt cannot install them those tests skip with a reason.
 set -e
 cd "$(dirname "$0")/.."
 if [ ! -x /usr/bin/chromium ]; then
@@ -29,4 +30,14 @@ fi
 if [ ! -x .cache/npm/node_modules/.bin/ldes-client ]; then
     npm install --prefix .cache/npm ldes-client@0.3.0 --no-audit --no-fund --silent || \
         echo "ldes-client not installed; the test that reads the feed with it will be skipped" >&2
+fi
+NEED_SERVERS=
+command -v virtuoso-t >/dev/null || NEED_SERVERS=1
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || NEED_SERVERS=1
+if [ -n "$NEED_SERVERS" ]; then
+    if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+    # Guarded: a machine without these packages still runs the rest of the suite.
+    ( $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+        virtuoso-opensource nginx-light >/dev/null ) \
+        || echo "virtuoso-opensource/nginx could not be installed; their tests will be skipped" >&2
 fi

@@ -71,6 +71,13 @@ class Config:
     feed_page_size: int = 100
     # Seconds clients may cache the feed's root and its open page (closed pages are cached as immutable).
     feed_max_age: int = 60
+    # An external SPARQL 1.1 query endpoint to serve from instead of the embedded store (``serve --store``),
+    # e.g. http://127.0.0.1:7878/query (Oxigraph) or http://127.0.0.1:8890/sparql (Virtuoso); empty = embedded.
+    # The release it serves is the one ``publisher push`` named there; credentials only from the environment
+    # (PUBLISHER_STORE_USER, PUBLISHER_STORE_PASSWORD).
+    store: str = ""
+    # The most bytes of an external store's answer to one user query that are read (the row cap comes first).
+    store_max_result_bytes: int = 50_000_000
     # How many complete releases the build keeps (newest by the time in their id), for diff and rollback;
     # the release being served is always kept as well.
     keep_releases: int = 10

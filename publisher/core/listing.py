@@ -220,9 +220,15 @@ def search(store, text: str, ib_namespace: str, limit: int = 50) -> list[tuple[s
             FILTER(isIRI(?s) && isLiteral(?label) && CONTAINS(LCASE(STR(?label)), {needle}))
             FILTER NOT EXISTS {{ ?s a {alignment} }} }}"""):
         iri = row["s"].value
-        if iri not in found or len(row["label"].value) < len(found[iri].value):
+        # The shortest name; among equally short ones German first, so every store (whatever order it
+        # answers in) gives the same page.
+        if iri not in found or _name_rank(row["label"]) < _name_rank(found[iri]):
             found[iri] = row["label"]
     return sorted(found.items(), key=lambda kv: (len(kv[1].value), kv[1].value.casefold()))[:limit]
+
+
+def _name_rank(label: ox.Literal) -> tuple[int, bool, str, str]:
+    return (len(label.value), label.language != "de", label.language or "", label.value)
 
 
 def office_iri(store, ib_namespace: str) -> str | None:

@@ -25,6 +25,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from publisher.core.config import Config
 from publisher.core.release import IncompleteRelease, Release, complete_releases, current_link, releases_dir
 from publisher.serve.store.embedded import EmbeddedStore
+from publisher.serve.store.external import ExternalStore, served_release_target
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class CheckedStore:
 @dataclass(frozen=True)
 class Live:
     release: Release
-    store: EmbeddedStore
+    store: EmbeddedStore | ExternalStore
 
 
 class LiveRelease:
@@ -100,12 +101,17 @@ class LiveRelease:
         return self._live
 
     def _refresh(self) -> None:
-        if not self.link.is_symlink() and not self.link.exists():
+        if not self.config.store and not self.link.is_symlink() and not self.link.exists():
             self._current_missing()
             return
         try:
-            target = os.readlink(self.link) if self.link.is_symlink() else str(self.link.resolve())
-        except OSError:
+            if self.config.store:  # serve --store: the store's pointer names the release (``store/external.py``)
+                target = served_release_target(self.config)
+            else:
+                target = os.readlink(self.link) if self.link.is_symlink() else str(self.link.resolve())
+        except OSError as exc:
+            if self.config.store:
+                log.error("cannot read which release the store serves: %s", exc)
             return
         if target == self._target and self._live is not None:
             return
@@ -117,8 +123,9 @@ class LiveRelease:
             return
         try:
             release = Release.open_verified(path)
-            live = Live(release, CheckedStore(EmbeddedStore(release.store_path, self.config.base_iri),
-                                              release))  # type: ignore[arg-type]
+            store = (ExternalStore(self.config, release) if self.config.store  # serve --store
+                     else CheckedStore(EmbeddedStore(release.store_path, self.config.base_iri), release))
+            live = Live(release, store)  # type: ignore[arg-type]
         except IncompleteRelease as exc:
             self._refuse(target, f"incomplete or damaged release {exc}")
             return

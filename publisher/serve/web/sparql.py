@@ -40,6 +40,7 @@ from publisher.serve.store.base import (
     QuerySyntaxError,
     QueryTimeout,
 )
+from publisher.serve.store.external import ExternalStore, GuardedExternalStore
 from publisher.serve.store.guard import READ_ONLY_MESSAGE, query_hash
 from publisher.serve.store.pool import PooledStore, QueryBudget, QueryPool
 from publisher.serve.web import negotiation as neg
@@ -89,8 +90,10 @@ class Formats:
         return fmt
 
 
-def _pooled_store() -> PooledStore:
+def _pooled_store() -> PooledStore | GuardedExternalStore:
     """The pool on the release being served, with the guard and the budget (started on first use)."""
+    if isinstance(g.live.store, ExternalStore):  # serve --store: no pool; the same guard and budget in front
+        return _external_store(g.live.store)
     app = current_app
     config: Config = app.config["PUBLISHER"]
     pool = app.extensions.get("sparql_pool")
@@ -107,6 +110,17 @@ def _pooled_store() -> PooledStore:
                 app.extensions["sparql_pool"] = pool
                 atexit.register(pool.close)
     return PooledStore(pool, g.live.store, budget=app.extensions["sparql_budget"], max_depth=config.query_max_depth)
+
+
+def _external_store(store: ExternalStore) -> GuardedExternalStore:
+    app = current_app
+    config: Config = app.config["PUBLISHER"]
+    budget = app.extensions.get("sparql_budget")
+    if budget is None:
+        with _pool_lock:
+            budget = app.extensions.setdefault(
+                "sparql_budget", QueryBudget(config.query_budget_seconds, config.query_budget_window))
+    return GuardedExternalStore(store, budget, config.query_max_depth)
 
 
 def client_address(config: Config) -> str:
@@ -143,7 +157,7 @@ def log_event(exc: QueryError, client: str, query: str) -> None:
 class AdmittedStore:
     """The store seam as every route uses it: this request's client is charged and named in the log."""
 
-    store: PooledStore
+    store: PooledStore | GuardedExternalStore
     client: str
 
     def run(self, request: QueryRequest) -> QueryResult:

@@ -1,0 +1,195 @@
+"""Benchmark (not a test): the publisher on its embedded store, on ``--store`` Oxigraph server and on
+``--store`` Virtuoso, with the two engines queried directly as anchors; same data, same run, loopback only.
+
+For each size, the synthetic project (``bench/synthetic.py``) is generated and built once, then:
+
+- **push**: ``publisher push`` into an empty ``oxigraph serve --location`` and an empty Virtuoso (Debian's
+  ``virtuoso-t``, started with a temporary ``virtuoso.ini``), wall time;
+- **Linked Data**: a cold pass (each of N resources once, as Turtle: describe + render) with 2 connections,
+  then 8 s of ``wrk`` over the same resources (answered from the response cache);
+- **SPARQL mix** (``bench/bench_sparql.py``'s queries): cold (every request a distinct text, so the result
+  cache never answers) and cached (the same text) through each publisher, and cold straight to each engine
+  with the same dataset the publisher sends (``default-graph-uri`` = the release's union graph).
+
+    .venv/bin/python bench/bench_stores.py --sizes 10000 100000 --duration 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench import load  # noqa: E402
+from bench.bench_linked_data import run as ld_run  # noqa: E402
+from bench.bench_linked_data import sample_resources  # noqa: E402
+from bench.bench_sparql import MIX, PREFIXES  # noqa: E402
+from publisher.core import store_graphs as sg  # noqa: E402
+from publisher.core.release import Release  # noqa: E402
+from tests.conftest import free_port, wait_for  # noqa: E402
+from tests.stores import VIRTUOSO, VIRTUOSO_INI, VIRTUOSO_PASSWORD, VIRTUOSO_USER  # noqa: E402
+
+BIN = Path(sys.executable).parent
+BASE = "http://localhost:8080/"
+VARIANTS = 2000  # distinct texts per query for the cold runs
+
+
+def prepare(size: int, workdir: Path) -> Path:
+    root = workdir / str(size)
+    if not (root / "build" / "current" / "manifest.json").is_file():
+        subprocess.run([sys.executable, str(REPO / "bench" / "synthetic.py"), "--triples", str(size),
+                        "--out", str(root)], check=True)
+    return root
+
+
+def start_oxigraph(folder: Path) -> tuple[subprocess.Popen, dict]:
+    port = free_port()
+    proc = subprocess.Popen([str(BIN / "oxigraph"), "serve", "--location", str(folder), "--bind",
+                             f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url + "/query?query=ASK%7B%7D", timeout=120)
+    return proc, {"name": "oxigraph", "query": url + "/query", "update": url + "/update", "gsp": url + "/store",
+                  "env": {}}
+
+
+def start_virtuoso(folder: Path) -> tuple[subprocess.Popen, dict]:
+    http_port, sql_port = free_port(), free_port()
+    ini = VIRTUOSO_INI.format(d=folder, http_port=http_port, sql_port=sql_port)
+    # Bigger buffers than the tests' (about 2.6 GB at 8 KB a buffer): the 1M dataset then stays in memory.
+    ini = ini.replace("NumberOfBuffers = 10000", "NumberOfBuffers = 340000").replace(
+        "MaxDirtyBuffers = 6000", "MaxDirtyBuffers = 250000").replace("ThreadsPerQuery = 2", "ThreadsPerQuery = 2\n"
+                                                                      "MaxSortedTopRows = 100000")
+    (folder / "virtuoso.ini").write_text(ini)
+    proc = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(folder / "virtuoso.ini")], cwd=folder,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{http_port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/sparql", params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            time.sleep(0.5)
+    return proc, {"name": "virtuoso", "query": url + "/sparql", "update": url + "/sparql-auth",
+                  "gsp": url + "/sparql-graph-crud-auth",
+                  "env": {"PUBLISHER_STORE_USER": VIRTUOSO_USER, "PUBLISHER_STORE_PASSWORD": VIRTUOSO_PASSWORD}}
+
+
+def push(root: Path, engine: dict) -> float:
+    started = time.monotonic()
+    result = subprocess.run([str(BIN / "publisher"), "--root", str(root), "--base-iri", BASE, "--build-dir",
+                    str(root / "build"), "push", "--graph-store", engine["gsp"], "--query-endpoint", engine["query"],
+                    "--update-endpoint", engine["update"], "--grace", "0"],
+                   env={**os.environ, **engine["env"]}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if result.returncode:
+        sys.exit(f"push into {engine['name']} failed: {result.stderr[-2000:]}")
+    return time.monotonic() - started
+
+
+def start_publisher(root: Path, store: str = "", env: dict | None = None) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    environment = {**os.environ, "PUBLISHER_BASE_IRI": BASE, "PUBLISHER_QUERY_TIMEOUT": "60",
+                   "PUBLISHER_QUERY_MAX_ROWS": "100000", **(env or {})}
+    if store:
+        environment["PUBLISHER_STORE"] = store
+    proc = subprocess.Popen([str(BIN / "publisher"), "--root", str(root), "--build-dir", str(root / "build"),
+                             "serve", "--port", str(port)], env=environment,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(f"http://127.0.0.1:{port}/", timeout=300)
+    return proc, port
+
+
+def sparql(port: int, path: str, query: str, duration: float, clients: int, cold: bool,
+           dataset: tuple[str, ...] = ()) -> load.Result:
+    accept = "text/turtle" if ("DESCRIBE" in query or "CONSTRUCT" in query) else "application/sparql-results+json"
+    headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
+    texts = [f"{query}\n# {i}" for i in range(VARIANTS)] if cold else [query]
+    reqs = [load.Request(path, headers, "POST", urlencode([("query", t), *(("default-graph-uri", g) for g in dataset)]))
+            for t in texts]
+    warm = [("query", query), *(("default-graph-uri", g) for g in dataset)]
+    requests.post(f"http://127.0.0.1:{port}{path}", data=warm, headers={"Accept": accept}, timeout=300)
+    return load.run(port, reqs, duration, connections=clients)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--duration", type=float, default=4.0)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--resources", type=int, default=300)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/bench-stores"))
+    args = parser.parse_args()
+    if not VIRTUOSO:
+        sys.exit("virtuoso-t is missing: apt-get install virtuoso-opensource")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    for size in args.sizes:
+        root = prepare(size, args.workdir)
+        release = Release.open(root / "build" / "current")
+        union = (sg.union_graph(BASE, release.id),)  # the default graph the publisher reads
+        tmp = Path(tempfile.mkdtemp(prefix="bench-stores-"))
+        procs: list[subprocess.Popen] = []
+        try:
+            (tmp / "oxi").mkdir()
+            (tmp / "virt").mkdir()
+            oxi_proc, oxi = start_oxigraph(tmp / "oxi")
+            virt_proc, virt = start_virtuoso(tmp / "virt")
+            procs += [oxi_proc, virt_proc]
+            triples = release.manifest["quads"]
+            print(f"\n## {triples} triples ({size} asked)\n")
+            print("| push into | seconds | triples/s |\n|---|---:|---:|")
+            for engine in (oxi, virt):
+                seconds = push(root, engine)
+                print(f"| {engine['name']} | {seconds:.1f} | {triples / seconds:,.0f} |", flush=True)
+            servers = {}
+            for name, store, env in (("embedded", "", {}), ("--store oxigraph", oxi["query"], {}),
+                                     ("--store virtuoso", virt["query"], virt["env"])):
+                proc, port = start_publisher(root, store, env)
+                procs.append(proc)
+                servers[name] = port
+            resources = sample_resources(root, args.resources)
+            paths = [("/" + iri[len(BASE):], {"Accept": "text/turtle"}) for iri in resources]
+            print("\n| Linked Data (Turtle) | cold pass req/s | cached req/s (wrk) |\n|---|---:|---:|")
+            for name, port in servers.items():
+                cold_rate, _, errors = ld_run(port, paths, 0, 2, warm=True)
+                cached = load.run(port, [load.Request(p, h) for p, h in paths], args.duration, connections=8)
+                flag = f" (errors {errors + cached.errors})" if errors + cached.errors else ""
+                print(f"| {name} | {cold_rate:,.0f} | {cached.rate:,.0f}{flag} |", flush=True)
+            print("\n| SPARQL q/s | " + " | ".join(f"{n} cold | {n} cached" for n in servers)
+                  + " | oxigraph direct | virtuoso direct |")
+            print("|---|" + "---:|" * (2 * len(servers) + 2))
+            for qname, body in MIX.items():
+                query = PREFIXES + body
+                cells = []
+                for port in servers.values():
+                    cold = sparql(port, "/sparql", query, args.duration, args.clients, True)
+                    cached = sparql(port, "/sparql", query, args.duration, args.clients, False)
+                    cells += [f"{cold.rate:,.1f}" + ("!" if cold.errors else ""), f"{cached.rate:,.0f}"]
+                for engine in (oxi, virt):
+                    url = urlsplit(engine["query"])
+                    port, path = int(url.port or 80), url.path
+                    direct = sparql(port, path, query, args.duration, args.clients, True, union)
+                    cells.append(f"{direct.rate:,.1f}" + ("!" if direct.errors else ""))
+                print(f"| {qname} | " + " | ".join(cells) + " |", flush=True)
+        finally:
+            for proc in reversed(procs):
+                proc.terminate()
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

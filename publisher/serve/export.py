@@ -1,0 +1,264 @@
+"""``publisher export DIR``: the served site as files, for any static web server or CDN.
+
+Everything is rendered by the real app in process (``create_app(config).test_client()``), so there is one
+renderer: every resource in every format (``adfc.ttl``, ``adfc.jsonld``, ``adfc.nt``, ``adfc.rdf``,
+``adfc.html``), the lists, home page, catalogue, VoID, sitemap, robots.txt, JSON-LD context, dumps, the
+static assets, and the 404 answer in each format. The pages to write are found the way a crawler finds
+them: from the sitemap and the fixed paths, then every link of every HTML page, each path tried in every
+format of the registry.
+
+Beside the files go a ready configuration for content negotiation: ``nginx.conf`` (an ``include``-able
+server block: the ``Accept`` header mapped to an extension, ``Vary: Accept``, the app's exact ``Link``
+alternates per file, ``Content-Location`` for negotiated answers, the media types) and ``.htaccess`` for
+Apache. What a static server cannot do: the SPARQL endpoint, search, ``?lang=en`` pages and the catalogue's
+``?page=`` links (point those at a running ``publisher serve`` if needed), and weighing q-values in
+``Accept`` (the first type found in a fixed order wins; see README, "Static export").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from publisher.core import formats
+from publisher.core.config import Config
+from publisher.core.urls import CONTEXT, LIST_KINDS, ROBOTS, SEARCH, SITEMAP, SPARQL, VOID
+
+#: Extensions tried for a path without one (every format the app negotiates for pages and resources).
+EXTENSIONS = tuple(dict.fromkeys(f.extension for f in (*formats.RESOURCE_FORMATS, formats.CSV)))
+#: The order in which a static server looks for a type in ``Accept`` (first found wins).
+ACCEPT_ORDER: tuple[tuple[str, str], ...] = (
+    (r"text/html\s*;\s*q=0(\.0*)?\s*(,|$)", "ttl"),  # "anything but HTML" (q=0) before HTML itself
+    (r"application/ld\+json", "jsonld"),
+    (r"application/n-triples", "nt"),
+    (r"application/rdf\+xml", "rdf"),
+    (r"text/turtle|application/x-turtle", "ttl"),
+    (r"text/csv", "csv"),
+    (r"text/html|application/xhtml\+xml", "html"),
+    (r"\*/\*|text/\*|application/\*", "any"),
+)
+KNOWN_EXTENSIONS = frozenset(f.extension for f in formats.REGISTRY.values())  # /sdg/1.1 is no document
+ERRORS = "_errors"
+#: Answered per request by a running server only (a static host links them to one, or leaves them out).
+DYNAMIC = frozenset({"/" + SPARQL, "/" + SEARCH})
+_LINK = re.compile(r'(?:href|src)="(/[^"#?]*)(?:[?#][^"]*)?"')
+_LOC = re.compile(r"<loc>([^<]+)</loc>")
+
+
+@dataclass
+class ExportReport:
+    files: int = 0
+    bytes: int = 0
+    links: dict[str, str] = field(default_factory=dict)  # file path → the app's Link header for it
+
+
+def export(config: Config, target: Path, url: str) -> ExportReport:
+    """Write the site as served at ``url`` (its absolute links: sitemap, robots, catalogue) into ``target``."""
+    from publisher.serve.web.app import create_app
+
+    app = create_app(config)
+    client = app.test_client()
+    base = url.rstrip("/") + "/"
+    absolute = re.compile(r'href="' + re.escape(config.base_iri) + r'([^"#?]*)')
+    target.mkdir(parents=True, exist_ok=True)
+    report = ExportReport()
+    seen: set[str] = set()
+    todo = ["/", "/" + SITEMAP, "/" + ROBOTS, "/" + VOID, "/" + CONTEXT, "/catalog", "/dumps/index.json",
+            *(f"/{kind}" for kind in LIST_KINDS)]
+
+    def write(path: str, response) -> None:
+        name = path.lstrip("/") or "index.html"
+        if name.endswith("/"):
+            name += "index.html"
+        out = target / unquote(name)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        body = response.get_data()
+        out.write_bytes(body)
+        report.files += 1
+        report.bytes += len(body)
+        if response.headers.get("Link"):
+            report.links[unquote(path)] = response.headers["Link"]
+        content_type = response.headers.get("Content-Type", "")
+        if content_type.startswith("text/html"):
+            text = body.decode("utf-8", "replace")
+            todo.extend(_LINK.findall(text))
+            # Links written as canonical IRIs (the catalogue's) are paths of this site too.
+            todo.extend("/" + link for link in absolute.findall(text))
+        elif path == "/dumps/index.json":
+            todo.extend(entry["path"] for entry in json.loads(body)["files"])
+        elif path.endswith(".xml") or content_type.startswith("application/xml"):
+            todo.extend(urlsplit(loc).path for loc in _LOC.findall(body.decode("utf-8", "replace")))
+
+    def get(path: str):
+        return client.get(path, base_url=base, headers={"Accept": "*/*", "Accept-Encoding": "identity"})
+
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.startswith("/"):
+            continue
+        seen.add(path)
+        last = path.rsplit("/", 1)[-1]
+        if last.rpartition(".")[2] in KNOWN_EXTENSIONS:  # a document (adfc.ttl, dataset.nt.gz, style.css …)
+            response = get(path)
+            if response.status_code == 200:
+                write(path, response)
+            continue
+        found = False
+        for ext in EXTENSIONS:
+            document = (path + "index" if path.endswith("/") else path) + "." + ext
+            if document in seen:
+                continue
+            seen.add(document)
+            response = get(document)
+            if response.status_code == 200:
+                write(document, response)
+                found = True
+        if not found and path not in DYNAMIC:  # a page in one format only (the home page, /queries …)
+            response = get(path)
+            media = response.headers.get("Content-Type", "").split(";")[0]
+            fmt = next((f for f in formats.REGISTRY.values() if f.media_type == media), None)
+            if response.status_code == 200 and fmt is not None:
+                write(path if path.endswith("/") else f"{path}.{fmt.extension}", response)
+    _write_errors(client, base, target)
+    (target / "nginx.conf").write_text(nginx_config(target, report.links), encoding="utf-8")
+    (target / ".htaccess").write_text(htaccess(), encoding="utf-8")
+    return report
+
+
+def _write_errors(client, base: str, target: Path) -> None:
+    """The app's own 404 answer in every format, for the server's ``error_page``."""
+    (target / ERRORS).mkdir(exist_ok=True)
+    for ext in EXTENSIONS:
+        response = client.get(f"/id/{ERRORS}/not-found.{ext}", base_url=base)
+        (target / ERRORS / f"404.{ext}").write_bytes(response.get_data())
+    offers = ", ".join(f.media_type for f in formats.RESOURCE_FORMATS)
+    (target / ERRORS / "406.txt").write_text(f"Not acceptable. This resource is available as: {offers}.\n",
+                                             encoding="utf-8")
+
+
+def _media_types() -> dict[str, list[str]]:
+    """Media type → extensions, from the format registry (the one place that decides them)."""
+    seen: dict[str, list[str]] = {}
+    for fmt in formats.REGISTRY.values():
+        if fmt.sends:  # aliases of another format (application/json on /sparql)
+            continue
+        exts = seen.setdefault(fmt.media_type, [])
+        if fmt.extension not in exts and not any(fmt.extension in e for e in seen.values()):
+            exts.append(fmt.extension)
+    return {media: exts for media, exts in seen.items() if exts}
+
+
+def _types() -> str:
+    return "\n".join(f"        {media} {' '.join(exts)};" for media, exts in _media_types().items())
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def nginx_config(root: Path, links: dict[str, str]) -> str:
+    """An nginx ``http``-level snippet (maps) and a ``server`` block serving ``root`` with negotiation."""
+    accept = "\n".join(f"    {_quote('~*' + pattern)} {ext};" for pattern, ext in ACCEPT_ORDER)
+    error_map = "\n".join(f'    "~^[^?]*\\.{ext}(\\?|$)" {ext};' for ext in EXTENSIONS)
+    link_map = "\n".join(f"    {_quote(path)} {_quote(link)};" for path, link in sorted(links.items()))
+    return f"""# Generated by 'publisher export': content negotiation for the static export in {root}.
+# Include this file inside nginx's http {{ }} block, then adjust 'listen' and 'server_name'.
+map_hash_max_size 65536;
+map_hash_bucket_size 256;
+
+# Accept -> extension: the first type found in this order wins (q-values are not weighed).
+map $http_accept $ld_ext {{
+    "" any;
+{accept}
+    default none;
+}}
+# What to try for "anything": the first format each kind of page has.
+map $ld_ext $ld_try {{
+    any ttl;
+    default $ld_ext;
+}}
+# The app's Link alternates for each file (looked up by the file actually served).
+map $uri $ld_link {{
+{link_map}
+    default "";
+}}
+# Content-Location only when the request named no extension (the answer was negotiated).
+map $request_uri $ld_negotiated {{
+    "~^[^?]*/[^/?]*\\.[A-Za-z0-9]+(\\?|$)" 0;
+    "~^[^?]*/(\\?|$)" 0;
+    default 1;
+}}
+map $ld_negotiated $ld_content_location {{
+    1 $uri;
+    default "";
+}}
+# 404 in the format asked: by the request's extension, else by Accept.
+map $request_uri $ld_error_ext {{
+{error_map}
+    default $ld_try;
+}}
+
+server {{
+    listen 8080;
+    server_name _;
+    root {root};
+    charset utf-8;
+    charset_types text/turtle application/ld+json application/n-triples application/rdf+xml text/csv
+                  application/json application/xml application/sparql-results+json text/plain text/css
+                  application/javascript image/svg+xml;
+    types {{
+{_types()}
+    }}
+    default_type application/octet-stream;
+    add_header Vary "Accept" always;
+    add_header Access-Control-Allow-Origin "*" always;
+    add_header Access-Control-Expose-Headers "ETag, Link, Content-Location, Vary" always;
+    add_header Link $ld_link always;
+    add_header Content-Location $ld_content_location always;
+    error_page 404 /{ERRORS}/404.$ld_error_ext;
+    error_page 406 /{ERRORS}/406.txt;
+
+    location = / {{
+        try_files /index.html =404;
+    }}
+    location /{ERRORS}/ {{
+        internal;
+        add_header Vary "Accept" always;
+    }}
+    location / {{
+        if ($ld_ext = none) {{
+            return 406;
+        }}
+        try_files $uri $uri.$ld_try $uri/index.$ld_try $uri.jsonld $uri.html $uri/index.html =404;
+    }}
+}}
+"""
+
+
+def htaccess() -> str:
+    """The same negotiation for Apache (mod_rewrite, mod_headers, mod_mime); not tested here (no Apache)."""
+    types = "\n".join(f"AddType {media} {' '.join('.' + e for e in exts)}" for media, exts in _media_types().items())
+    rules = "\n".join(
+        f"RewriteCond %{{HTTP_ACCEPT}} {pattern.replace(' ', '')} [NC]\n"
+        f"RewriteCond %{{REQUEST_FILENAME}}.{ext} -f\nRewriteRule ^(.*)$ $1.{ext} [L,E=LD_NEGOTIATED:1]"
+        for pattern, ext in ACCEPT_ORDER if ext not in ("any",) and "q=0" not in pattern)
+    return f"""# Generated by 'publisher export': content negotiation for Apache httpd (not tested in CI).
+Options -MultiViews
+AddDefaultCharset utf-8
+{types}
+Header always append Vary Accept
+Header always set Access-Control-Allow-Origin "*"
+Header always set Access-Control-Expose-Headers "ETag, Link, Content-Location, Vary"
+RewriteEngine On
+{rules}
+RewriteCond %{{REQUEST_FILENAME}} !-f
+RewriteCond %{{REQUEST_FILENAME}}.ttl -f
+RewriteRule ^(.*)$ $1.ttl [L,E=LD_NEGOTIATED:1]
+RewriteCond %{{REQUEST_FILENAME}} !-f
+RewriteCond %{{REQUEST_FILENAME}}.html -f
+RewriteRule ^(.*)$ $1.html [L,E=LD_NEGOTIATED:1]
+ErrorDocument 404 /{ERRORS}/404.html
+"""

@@ -1,0 +1,369 @@
+"""An external SPARQL 1.1 endpoint (Oxigraph server, Virtuoso, …) behind the store seam: ``serve --store URL``.
+
+What is served is the release the store's pointer names (``publisher.core.store_graphs``; written by
+``publisher push``): every query reads only that release's graphs, named in the request's dataset
+(``default-graph-uri``: the release's union graph, plus ``named-graph-uri`` for ``GRAPH`` in user queries),
+so a push in progress or an old release in the store is never seen. The release's files (manifest, dumps,
+lists, catalogue) come from the local builds folder, ``builds/releases/<id>``, which every web host gets
+with the deployment; the web processes keep nothing else, so any number can run behind a load balancer.
+
+Results are parsed into pyoxigraph terms, so the description and list code of ``publisher.core`` runs
+unchanged on this store. User queries keep the publisher's limits in front of the engine: the guard (which
+parses the query, so syntax errors read as with the embedded store) and the client's budget before sending,
+the time limit as the request's deadline (and Virtuoso's own ``timeout`` parameter), the row cap and a byte
+cap while reading. Graph names in user queries and results are the release's own
+(``{base}graph/data/x``), mapped to and from the stored ones (``{base}graph/<id>/data/x``).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+import os
+import threading
+import time
+
+import pyoxigraph as ox
+import requests
+from rdflib import Graph
+
+from publisher.core import describe as describing
+from publisher.core import listing
+from publisher.core import store_graphs as sg
+from publisher.core.config import Config
+from publisher.core.namespaces import SKOS, catalog_prefixes
+from publisher.core.release import RELEASES, Release
+from publisher.serve.store.base import (
+    QueryError,
+    QueryFailed,
+    QueryRequest,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+)
+from publisher.serve.store.guard import _TOKEN, check_query, has_dataset_clause, query_form
+from publisher.serve.store.results import WRITERS, _boolean, _cut, _graph
+
+log = logging.getLogger(__name__)
+
+SOLUTIONS_ACCEPT = "application/sparql-results+json"
+GRAPH_ACCEPT = "application/n-triples"
+CONNECT_TIMEOUT = 5.0
+#: Depth to which blank nodes of a description are closed in its one query (the data has none today).
+BLANK_DEPTH = 3
+
+
+def credentials() -> tuple[str, str] | None:
+    """Credentials for the store come only from the environment, never from files or the command line."""
+    user = os.environ.get("PUBLISHER_STORE_USER")
+    return (user, os.environ.get("PUBLISHER_STORE_PASSWORD", "")) if user else None
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    auth = credentials()
+    if auth:
+        session.auth = auth
+    return session
+
+
+def served_release_target(config: Config) -> str:
+    """``releases/<id>`` for the release the store's pointer names (relative to the builds folder).
+
+    Raises ``OSError`` (``requests`` errors are ``OSError``) when the store cannot say, so the caller keeps
+    what it serves.
+    """
+    response = _session().post(config.store, data={"query": sg.pointer_query(config.base_iri)},
+                               headers={"Accept": SOLUTIONS_ACCEPT}, timeout=(CONNECT_TIMEOUT, 10))
+    response.raise_for_status()
+    ids = sorted(row["id"]["value"] for row in response.json()["results"]["bindings"])
+    if not ids:
+        raise OSError(f"the store at {config.store} serves no release yet (run 'publisher push')")
+    if "/" in ids[0] or ids[0].startswith("."):
+        raise OSError(f"the store's pointer names {ids[0]!r}, which is not a release id")
+    return f"{RELEASES}/{ids[0]}"
+
+
+class _CappedReader(io.RawIOBase):
+    """A response body read with a byte cap and a deadline, so a runaway answer stops at the limit."""
+
+    def __init__(self, response: requests.Response, max_bytes: int, deadline: float, timeout: float) -> None:
+        self.chunks = response.iter_content(64 * 1024)
+        self.buffer = b""
+        self.read_bytes = 0
+        self.max_bytes, self.deadline, self.timeout = max_bytes, deadline, timeout
+        self.over = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        if not self.buffer:
+            if time.monotonic() > self.deadline:
+                raise QueryTimeout(f"The query did not finish within the time limit of {self.timeout:g} seconds "
+                                   f"and was stopped. Simplify it or add a LIMIT.")
+            self.buffer = next(self.chunks, b"")
+            self.read_bytes += len(self.buffer)
+            if self.read_bytes > self.max_bytes:
+                self.over = True
+                raise QueryFailed(f"The store's answer is larger than the endpoint's limit of {self.max_bytes} "
+                                  f"bytes. Add a LIMIT or select fewer columns.")
+        n = min(len(b), len(self.buffer))
+        b[:n], self.buffer = self.buffer[:n], self.buffer[n:]
+        return n
+
+
+class ExternalStore:
+    """The ``ReleaseStore`` of one release held in an external SPARQL endpoint."""
+
+    def __init__(self, config: Config, release: Release) -> None:
+        self.config = config
+        self.endpoint = config.store
+        self.release = release
+        self.base_iri = config.base_iri
+        self.layout = release.layout
+        self.graphs = tuple(sg.stored_graph(self.base_iri, release.id, g) for g in sorted(release.manifest["graphs"]))
+        self.prefix = sg.release_prefix(self.base_iri, release.id)
+        self.union = (sg.union_graph(self.base_iri, release.id),)
+        self.session = _session()
+        self.engine: str | None = None  # "virtuoso", "oxigraph" … from the first answer's Server header
+        self._catalog: Graph | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def ib(self) -> str:
+        return self.base_iri + "def/"
+
+    # -- HTTP ---------------------------------------------------------------------------------------------
+
+    def _post(self, query: str, accept: str, *, default_graphs, named_graphs=(), timeout: float | None = None,
+              stream: bool = False) -> requests.Response:
+        data: list[tuple[str, str]] = [("query", query)]
+        data += [("default-graph-uri", g) for g in default_graphs]
+        data += [("named-graph-uri", g) for g in named_graphs]
+        if timeout and self.engine == "virtuoso":
+            data.append(("timeout", str(int(timeout * 1000))))  # Virtuoso's own limit, in milliseconds
+        try:
+            response = self.session.post(self.endpoint, data=data, headers={"Accept": accept}, stream=stream,
+                                         timeout=(CONNECT_TIMEOUT, timeout or self.config.query_timeout * 3))
+        except requests.Timeout:
+            raise QueryTimeout(f"The query did not finish within the time limit of {timeout or 0:g} seconds "
+                               f"and was stopped. Simplify it or add a LIMIT.") from None
+        except requests.RequestException as exc:
+            log.error("the store at %s cannot be reached: %s", self.endpoint, exc)
+            raise QueryFailed("The triple store behind this endpoint cannot be reached; please try again.") from None
+        if self.engine is None:
+            server = response.headers.get("Server", "").lower()
+            self.engine = "virtuoso" if "virtuoso" in server else "oxigraph" if "oxigraph" in server else "sparql"
+        if response.status_code >= 400:
+            text = response.text.strip().splitlines()
+            detail = (text[0] if text else "")[:300]
+            if "S1T00" in detail or "timed out" in detail.lower() or response.status_code == 504:
+                raise QueryTimeout(f"The query did not finish within the time limit of {timeout or 0:g} seconds "
+                                   f"and was stopped. Simplify it or add a LIMIT.")
+            if response.status_code in (400, 422):
+                raise QuerySyntaxError(f"The store refused the query: {detail}")
+            log.error("the store answered %s: %s", response.status_code, detail)
+            raise QueryFailed("The triple store could not evaluate the query.")
+        # Virtuoso's "anytime" answer: a partial result when its own timeout struck. Never serve it as complete.
+        if response.headers.get("X-SQL-State", "").startswith("S1TAT"):
+            response.close()
+            raise QueryTimeout(f"The query did not finish within the time limit of {timeout or 0:g} seconds "
+                               f"and was stopped. Simplify it or add a LIMIT.")
+        return response
+
+    def query(self, sparql: str, **kwargs):
+        """A trusted query over the release's union graph: solutions, triples or a boolean, as pyoxigraph gives.
+
+        ``substitutions`` of IRIs and literals are written in as a VALUES block; blank nodes cannot be named
+        across requests to another store (``describe`` closes them in its own query instead).
+        """
+        substitutions = kwargs.pop("substitutions", None)
+        if substitutions:
+            if any(isinstance(v, ox.BlankNode) for v in substitutions.values()):
+                return iter(())
+            names = " ".join(str(k) for k in substitutions)
+            values = " ".join(str(v) for v in substitutions.values())
+            sparql = _insert_values(sparql, f"VALUES ({names}) {{ ({values}) }}")
+        form = query_form(sparql)
+        graph = form in ("CONSTRUCT", "DESCRIBE")
+        response = self._post(sparql, GRAPH_ACCEPT if graph else SOLUTIONS_ACCEPT, default_graphs=self.union)
+        if graph:
+            return [ox.Triple(q.subject, q.predicate, q.object)
+                    for q in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)]
+        return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+
+    def select(self, sparql: str) -> list[dict]:
+        results = self.query(sparql)
+        names = [v.value for v in results.variables]
+        return [{n: row[n] for n in names if row[n] is not None} for row in results]
+
+    # -- the trusted reads of the store seam -----------------------------------------------------------------
+
+    def describe(self, iri: str) -> describing.Description | None:
+        """``describe.DESCRIBE_QUERY``; then, only if the resource has blank nodes, one more query that closes
+        them to ``BLANK_DEPTH`` (blank nodes cannot be named across requests to another store)."""
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:
+            return None
+        found = set(self.query(describing.DESCRIBE_QUERY.replace("THIS", str(node))))
+        if not any(t.subject == node for t in found):
+            return None
+        if any(isinstance(t.object, ox.BlankNode) for t in found if t.subject == node):
+            branches, path = [], f"{node} ?b_p0 ?b0 FILTER(isBlank(?b0))"
+            for depth in range(BLANK_DEPTH):
+                branches.append(f"{{ {path} BIND(?b{depth} AS ?s) ?s ?p ?o }}")
+                path += f" ?b{depth} ?b_p{depth + 1} ?b{depth + 1} FILTER(isBlank(?b{depth + 1}))"
+            # One query with the subject's own triples again, so that its blank nodes keep their labels.
+            closure = (f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ {node} ?p ?o BIND({node} AS ?s) }} UNION "
+                       + " UNION ".join(branches) + " }")
+            found = {t for t in found if t.subject != node and not isinstance(t.object, ox.BlankNode)}
+            found |= set(self.query(closure))
+        return describing.Description(iri, sorted(found, key=describing.sort_key))
+
+    def listing(self, kind: str) -> listing.Listing:
+        return listing.read_listing(self, kind, self.ib)
+
+    def labels(self, iris: set[str]) -> set[ox.Triple]:
+        return listing.label_triples(self, {ox.NamedNode(i) for i in iris})
+
+    def search(self, text: str, limit: int = 50) -> list[tuple[str, ox.Literal]]:
+        return listing.search(self, text, self.ib, limit)
+
+    def office(self) -> str | None:
+        return listing.office_iri(self, self.ib)
+
+    def described_iris(self, limit: int) -> list[str]:
+        """Sorted here, not by the store: Virtuoso refuses ORDER BY with a LIMIT above its MaxSortedTopRows
+        (10,000 by default), and the sitemap asks for up to 50,000."""
+        rows = self.query(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "
+                          f"{ox.Literal(self.base_iri)})) }}")
+        return sorted(row["s"].value for row in rows)[:limit]
+
+    def concepts(self, scheme: str) -> list[str]:
+        rows = self.select(f"SELECT ?c WHERE {{ ?c <{SKOS.inScheme}> {ox.NamedNode(scheme)} }} ORDER BY ?c")
+        return [str(r["c"].value) for r in rows]
+
+    def catalog(self) -> Graph | None:
+        """The catalogue graph, from the release's files (as the embedded store reads it)."""
+        with self._lock:
+            if self._catalog is None and self.layout.catalog_graph.is_file():
+                graph = Graph()
+                graph.parse(self.layout.catalog_graph, format="nt")
+                for prefix, namespace in catalog_prefixes(self.base_iri).items():
+                    graph.bind(prefix, namespace, override=True)
+                self._catalog = graph
+            return self._catalog
+
+    # -- user queries ------------------------------------------------------------------------------------
+
+    def run(self, request: QueryRequest) -> QueryResult:
+        """An untrusted query, with the publisher's limits in front of the engine."""
+        check_query(request.query)  # also parses it: syntax errors read as with the embedded store
+        text = self._to_stored(request.query)
+        if request.default_graphs is not None or request.named_graphs is not None:
+            default, named = self._dataset(request.default_graphs), self._dataset(request.named_graphs)
+        elif has_dataset_clause(request.query):
+            default, named = (), ()  # the query's own FROM / FROM NAMED (mapped to the stored graphs)
+        else:
+            default, named = self.union, self.graphs
+        if request.substitutions:
+            from publisher.core.terms import term
+
+            names = " ".join(f"?{name}" for name, _ in request.substitutions)
+            values = " ".join(str(term(spec)) for _, spec in request.substitutions)
+            text = _insert_values(text, f"VALUES ({names}) {{ ({values}) }}")
+        form = query_form(request.query)
+        graph = form in ("CONSTRUCT", "DESCRIBE")
+        timeout = self.config.query_timeout
+        if self.engine is None:  # learn the engine first, so that Virtuoso gets its own timeout too
+            self._post("ASK {}", SOLUTIONS_ACCEPT, default_graphs=self.union).close()
+        deadline = time.monotonic() + timeout
+        response = self._post(text, GRAPH_ACCEPT if graph else SOLUTIONS_ACCEPT, default_graphs=default,
+                              named_graphs=named, timeout=timeout, stream=True)
+        reader = _CappedReader(response, self.config.store_max_result_bytes, deadline, timeout)
+        try:
+            if graph:
+                quads = ox.parse(io.BufferedReader(reader), format=ox.RdfFormat.N_TRIPLES)
+                triples = (ox.Triple(self._to_release(q.subject), q.predicate, self._to_release(q.object))
+                           for q in quads)
+                return _graph(list(itertools.islice(triples, request.max_rows + 1)), request)
+            result = ox.parse_query_results(io.BufferedReader(reader), format=ox.QueryResultsFormat.JSON)
+            if isinstance(result, ox.QueryBoolean):
+                return _boolean(bool(result), request)
+            return self._solutions(result, request)
+        except QueryError:
+            raise
+        except (SyntaxError, ValueError, OSError) as exc:
+            log.error("unreadable answer from the store: %s", exc)
+            raise QueryFailed("The triple store's answer could not be read.") from None
+        finally:
+            response.close()
+
+    def _solutions(self, result: ox.QuerySolutions, request: QueryRequest) -> QueryResult:
+        from publisher.serve.store.results import SOLUTION_FORMATS, ResultNotAcceptable
+
+        fmt = request.solutions_format
+        if fmt not in SOLUTION_FORMATS:
+            raise ResultNotAcceptable("This SELECT query gives a table of solutions; ask for SPARQL JSON, "
+                                      "SPARQL XML, CSV or TSV.")
+        variables = tuple(v.value for v in result.variables)
+        rows, truncated = _cut(result, request.max_rows)
+        table = [tuple(self._to_release(row[i]) for i in range(len(variables))) for row in rows]
+        body = WRITERS[fmt](variables, table, request.truncation_link if truncated else "")
+        return QueryResult("solutions", fmt, body, len(table), truncated, variables)
+
+    def _dataset(self, graphs: tuple[str, ...] | None) -> tuple[str, ...]:
+        """The stored names of the requested release graphs; an empty graph of ours for any other name."""
+        known = set(self.graphs)
+        mapped = [sg.stored_graph(self.base_iri, self.release.id, g) if g.startswith(sg.graphs_prefix(self.base_iri))
+                  else g for g in graphs or ()]
+        chosen = tuple(g for g in mapped if g in known)
+        return chosen or ((self.prefix + "none",) if graphs else ())
+
+    def _to_stored(self, text: str) -> str:
+        """The query with every IRI of a release graph (``<{base}graph/x>``) written as its stored name."""
+        prefix = sg.graphs_prefix(self.base_iri)
+        out, last = [], 0
+        for match in _TOKEN.finditer(text):
+            iri = match.group()[1:-1]
+            if match.lastgroup == "iri" and iri.startswith(prefix):
+                out += [text[last:match.start()], f"<{sg.stored_graph(self.base_iri, self.release.id, iri)}>"]
+                last = match.end()
+        return "".join(out) + text[last:]
+
+    def _to_release(self, t):
+        if isinstance(t, ox.NamedNode) and t.value.startswith(self.prefix):
+            return ox.NamedNode(sg.release_graph(self.base_iri, self.release.id, t.value))
+        return t
+
+
+class GuardedExternalStore:
+    """User queries on an external store as the pool's ``PooledStore`` takes them: the client's budget and
+    the guard (with the nesting limit) first, then the store, the time it took charged to the client."""
+
+    def __init__(self, store: ExternalStore, budget, max_depth: int | None = None) -> None:
+        self.store, self.budget, self.max_depth = store, budget, max_depth
+
+    def run(self, request: QueryRequest, client: str = "") -> QueryResult:
+        if self.budget is not None:
+            self.budget.check(client)
+        check_query(request.query, self.max_depth)
+        started = time.monotonic()
+        try:
+            return self.store.run(request)
+        finally:
+            if self.budget is not None:
+                self.budget.charge(client, time.monotonic() - started)
+
+
+def _insert_values(sparql: str, values: str) -> str:
+    """``values`` at the start of the query's WHERE group: after its first ``{`` that is syntax (not in a
+    string, IRI or comment; a CONSTRUCT template's braces come first, so the second there)."""
+    braces = [m.start() for m in _TOKEN.finditer(sparql) if m.lastgroup == "other" and m.group() == "{"]
+    if not braces:
+        return sparql
+    at = braces[1] if query_form(sparql) == "CONSTRUCT" and len(braces) > 1 else braces[0]
+    return sparql[: at + 1] + " " + values + " " + sparql[at + 1:]

@@ -1,0 +1,288 @@
+"""``publisher serve --store URL``: the Linked Data, SPARQL protocol and catalogue suites again, answered by a
+real server that reads from a real external engine (``oxigraph serve``; Debian's Virtuoso where installed)
+into which the session's release was pushed. Every resource must come out byte for byte as the embedded
+store serves it, and the publisher's own limits (rows, bytes, time, the guard) hold in front of the engine.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+import requests
+
+import tests.test_catalog_harvest as catalog_suite
+import tests.test_linked_data as linked_data_suite
+import tests.test_sparql_protocol as protocol_suite
+from publisher.build import build
+from publisher.build.push import Endpoints, push
+from publisher.core.config import Config
+from publisher.core.release import Release
+from publisher.serve.store.base import QueryRefused, QueryRequest, QuerySyntaxError, QueryTimeout
+from publisher.serve.store.external import ExternalStore
+from tests.conftest import REPO, TEST_BASE_IRI, free_port, start_server, stop_server
+from tests.inprocess import HTTP
+from tests.stores import Engine, oxigraph_server, start_oxigraph, virtuoso_server  # noqa: F401
+
+# The suites run here unchanged, with ``server`` (and ``paged``) below pointing at a --store server.
+# The protocol subset leaves out what is about the embedded worker pool (its kill, its isolation).
+PROTOCOL_SUBSET = {
+    "test_get_post_form_and_post_body_give_the_same_answer",
+    "test_dataset_from_protocol_parameters_overrides_the_union",
+    "test_from_in_the_query_selects_a_graph", "test_bad_requests_are_400_with_a_message",
+    "test_syntax_error_names_line_and_column", "test_select_formats_by_accept",
+    "test_results_parse_back_to_the_same_solutions_in_every_format", "test_ask_in_every_result_format",
+    "test_construct_and_describe_formats", "test_406_when_no_acceptable_format_for_the_result",
+    "test_csv_quotes_values_and_keeps_unicode", "test_updates_are_refused_by_every_route_and_change_nothing",
+    "test_html_results_escape_values_and_link_local_resources",
+    "test_named_queries_by_extension_negotiation_and_parameters",
+    "test_sparqlwrapper_select_construct_and_post",
+}
+for _suite, _names in ((linked_data_suite, None), (protocol_suite, PROTOCOL_SUBSET), (catalog_suite, None)):
+    for _name in dir(_suite):
+        if _name.startswith("test_") and (_names is None or _name in _names) \
+                and _name != "test_links_follow_forwarded_headers_only_when_trusted":  # starts its own server
+            globals()[_name] = getattr(_suite, _name)
+context_doc = linked_data_suite.context_doc
+loader = linked_data_suite.loader
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    return request.getfixturevalue(f"{request.param}_server")
+
+
+def push_into(engine: Engine, release: Release) -> None:
+    auth = (engine.env["PUBLISHER_STORE_USER"], engine.env["PUBLISHER_STORE_PASSWORD"]) if engine.env else None
+    push(release, Endpoints(engine.graph_store, engine.query, engine.update), auth, grace=0)
+
+
+@pytest.fixture(scope="module")
+def server(engine: Engine, config: Config, release: Release) -> Iterator[str]:
+    """A real ``publisher serve`` reading the session's release from the engine (pushed there first)."""
+    push_into(engine, release)
+    proc, url = start_server(config, {"PUBLISHER_STORE": engine.query})
+    yield url
+    stop_server(proc)
+
+
+@pytest.fixture(scope="module")
+def paged(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Release]]:
+    """The catalogue suite's release (base IRI = the server itself, one dataset per page), from the engine."""
+    port = free_port()
+    config = Config.load(root=REPO, base_iri=f"http://127.0.0.1:{port}/",
+                         build_dir=tmp_path_factory.mktemp("paged-builds"), catalog_profile="dcat-ap.de-3.0")
+    release = build(config)
+    push_into(engine, release)
+    proc, url = start_server(config, {"PUBLISHER_CATALOG_PAGE_SIZE": "1", "PUBLISHER_STORE": engine.query}, port=port)
+    yield url, release
+    stop_server(proc)
+
+
+def test_the_server_says_it_reads_from_the_store(engine: Engine, config: Config, release: Release,
+                                                  server: str) -> None:
+    store = ExternalStore(Config.load(root=config.root, base_iri=TEST_BASE_IRI, build_dir=config.builds,
+                                      store=engine.query), release)
+    assert store.office() == TEST_BASE_IRI + "id/organization/buero-internationale-beziehungen" or store.office()
+    assert requests.get(server + "/", timeout=30).status_code == 200
+
+
+def test_every_resource_is_byte_identical_to_the_embedded_store(server: str, in_process: str, release: Release) -> None:
+    """Every described resource in every format, and the lists: the same bytes as the embedded store gives."""
+    iris = linked_data_suite.every_described_iri(release)
+    assert len(iris) > 300
+    cases = [(quote(linked_data_suite.local_path(iri)), accept) for iri in iris
+             for accept in ("text/turtle", "application/ld+json", "text/html")]
+    cases += [(f"/{kind}", accept) for kind in ("partners", "events", "alignments")
+              for accept in ("text/csv", "application/ld+json", "text/html")]
+    cases += [(path, "text/html") for path in ("/", "/search?q=dortmund", "/search?q=klima", "/queries")]
+    cases += [("/sitemap.xml", "application/xml"), ("/.well-known/void", "text/turtle")]
+    differ = []
+    for path, accept in cases:
+        if True:
+            ours = HTTP.get(server + path, headers={"Accept": accept}, timeout=30)
+            embedded = HTTP.get(in_process + path, headers={"Accept": accept}, timeout=30)
+            assert ours.status_code == embedded.status_code == 200, (path, accept, ours.status_code)
+            # Absolute links name the host asked; compare with the host written out of both.
+            if ours.content.replace(server.encode(), b"") != embedded.content.replace(in_process.encode(), b""):
+                differ.append(f"{path} {accept}")
+    assert not differ, f"{len(differ)} differ, e.g. {differ[:5]}"
+
+
+def external(engine: Engine, config: Config, release: Release, **settings) -> ExternalStore:
+    return ExternalStore(Config.load(root=config.root, base_iri=TEST_BASE_IRI, build_dir=config.builds,
+                                     store=engine.query, **settings), release)
+
+
+def test_row_cap_and_byte_cap_hold_in_front_of_the_engine(engine: Engine, config: Config, release: Release,
+                                                           server: str) -> None:
+    store = external(engine, config, release)
+    result = store.run(QueryRequest("SELECT * WHERE { ?s ?p ?o }", max_rows=7, truncation_link="https://x.test/l"))
+    assert result.rows == 7 and result.truncated and b"https://x.test/l" in result.body
+    graph = store.run(QueryRequest("CONSTRUCT WHERE { ?s ?p ?o }", max_rows=5, graph_format="ntriples"))
+    assert graph.rows == 5 and graph.truncated
+    small = external(engine, config, release, store_max_result_bytes=2000)
+    with pytest.raises(Exception, match="larger than the endpoint's limit of 2000 bytes"):
+        small.run(QueryRequest("SELECT * WHERE { ?s ?p ?o }", max_rows=100_000))
+
+
+def test_guard_and_syntax_check_before_sending(engine: Engine, config: Config, release: Release, server: str) -> None:
+    store = external(engine, config, release)
+    with pytest.raises(QueryRefused):
+        store.run(QueryRequest("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"))
+    with pytest.raises(QueryRefused):
+        store.run(QueryRequest("DROP ALL"))
+    with pytest.raises(QuerySyntaxError, match="line 1"):
+        store.run(QueryRequest("SELECT ?s WHERE { ?s ?p }"))
+
+
+def test_time_limit_holds_in_front_of_the_engine(engine: Engine, config: Config, release: Release,
+                                                 server: str) -> None:
+    """A query far longer than the limit is stopped: a 504-class error within about the limit, not its end."""
+    import time
+
+    store = external(engine, config, release, query_timeout=1.0)
+    slow = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?p1 ?b . ?c ?p2 ?d . ?e ?p3 ?f "
+            "FILTER(STR(?b) != STR(?d) && STR(?d) != STR(?f)) }")
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout):
+        store.run(QueryRequest(slow))
+    assert time.monotonic() - started < 10
+
+
+def test_graph_names_are_the_releases_own(engine: Engine, config: Config, release: Release, server: str) -> None:
+    """Users see ``{base}graph/data/x`` (as with the embedded store), never the stored ``graph/<id>/…`` names."""
+    store = external(engine, config, release)
+    result = store.run(QueryRequest("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"))
+    import json
+
+    names = [b["g"]["value"] for b in json.loads(result.body)["results"]["bindings"]]
+    assert names == sorted(release.manifest["graphs"])
+
+
+@pytest.fixture
+def own_oxigraph() -> Iterator[Engine]:
+    """An oxigraph server of the test's own (the session's is shared with the module's ``server``)."""
+    proc, engine = start_oxigraph()
+    yield engine
+    stop_server(proc)
+
+
+def test_servers_follow_the_pointer_and_readers_never_see_a_mix(project_copy, own_oxigraph: Engine) -> None:
+    """Two ``serve --store`` processes read while a push runs: every answer is the whole old release or the
+    whole new one (its graphs and their counts), and both end on the new one without a restart."""
+    import subprocess
+    import sys
+    import threading
+
+    from tests.test_push import make_current, two_releases
+
+    engine = own_oxigraph
+    config, first, second = two_releases(project_copy)
+    push_into(engine, first)
+    servers = [start_server(config, {"PUBLISHER_STORE": engine.query, "PUBLISHER_QUERY_CACHE": "false"})
+               for _ in range(2)]
+    query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    seen: list[dict[str, int]] = []
+    stop = threading.Event()
+
+    def read(url: str) -> None:
+        while not stop.is_set() and len(seen) < 5000:
+            response = requests.get(url + "/sparql", params={"query": query},
+                                    headers={"Accept": "application/sparql-results+json"}, timeout=30)
+            assert response.status_code == 200, response.text
+            seen.append({b["g"]["value"]: int(b["n"]["value"]) for b in response.json()["results"]["bindings"]})
+
+    readers = [threading.Thread(target=read, args=(url,)) for _, url in servers]
+    try:
+        for reader in readers:
+            reader.start()
+        make_current(config, second)
+        env = {**os.environ, **engine.env}
+        result = subprocess.run(
+            [sys.executable, "-m", "publisher.cli", "--root", str(config.root), "--base-iri", config.base_iri,
+             "--build-dir", str(config.builds), "push", *engine.push_args(), "--grace", "2"],
+            env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        time.sleep(1.5)  # one pointer check interval and a bit
+        stop.set()
+        for reader in readers:
+            reader.join(60)
+    finally:
+        stop.set()
+        for proc, _ in servers:
+            stop_server(proc)
+    old, new = first.manifest["graphs"], second.manifest["graphs"]
+    assert old != new
+    mixed = [answer for answer in seen if answer not in (old, new)]
+    assert not mixed, f"{len(mixed)} of {len(seen)} answers mix releases, e.g. {mixed[0]}"
+    assert seen[0] == old and seen[-1] == new and len(seen) > 10
+
+
+def test_serve_store_option_and_a_store_without_a_release(config: Config, release: Release,
+                                                          own_oxigraph: Engine) -> None:
+    """``publisher serve --store URL`` (the option, not the setting): 503 while the store names no release,
+    then the pushed release, with no restart."""
+    import subprocess
+    import sys
+
+    from tests.conftest import wait_for
+
+    engine = own_oxigraph
+    port = free_port()
+    env = {**os.environ, "PUBLISHER_BASE_IRI": config.base_iri, "PUBLISHER_BUILD_DIR": str(config.builds),
+           "PUBLISHER_ROOT": str(config.root)}
+    proc = subprocess.Popen([sys.executable, "-m", "publisher.cli", "serve", "--host", "127.0.0.1", "--port",
+                             str(port), "--store", engine.query], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/")
+        empty = requests.get(url + "/id/organization/adfc", headers={"Accept": "text/turtle"}, timeout=30)
+        assert empty.status_code == 503 and "Traceback" not in empty.text
+        push_into(engine, release)
+        time.sleep(1.5)
+        served = requests.get(url + "/id/organization/adfc", headers={"Accept": "text/turtle"}, timeout=30)
+        assert served.status_code == 200 and "ADFC" in served.text
+    finally:
+        stop_server(proc)
+
+
+def test_blank_nodes_of_a_description_are_closed_as_the_embedded_store_does(tmp_path, own_oxigraph: Engine) -> None:
+    """The shipped data has no blank nodes; a description with nested ones must still come out whole."""
+    import pyoxigraph as ox
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from publisher.core import store_graphs as sg
+    from publisher.serve.store.embedded import EmbeddedStore
+
+    base = TEST_BASE_IRI
+    data = (f"<{base}id/x> <http://schema.org/name> \"X\"@de .\n"
+            f"<{base}id/x> <http://schema.org/address> _:a .\n"
+            "_:a <http://schema.org/streetAddress> \"S\" .\n_:a <http://schema.org/geo> _:g .\n"
+            "_:g <http://schema.org/latitude> \"51.5\" .\n"
+            f"<{base}id/y> <http://schema.org/knows> <{base}id/x> .\n")
+    graph = f"{base}graph/data/x"
+    manifest = {"build_id": "r1", "base_iri": base, "graphs": {graph: 6}, "triples": 6, "quads": 6}
+    release = Release(tmp_path, manifest)
+    for name in (sg.stored_graph(base, "r1", graph), sg.union_graph(base, "r1")):
+        requests.put(own_oxigraph.graph_store, params={"graph": name}, data=data.encode(),
+                     headers={"Content-Type": "application/n-triples"}, timeout=30).raise_for_status()
+    store = ox.Store(str(tmp_path / "store"))
+    store.load(data.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+    store.flush()
+    del store
+    embedded = EmbeddedStore(tmp_path / "store", base).describe(f"{base}id/x")
+    ours = ExternalStore(Config.load(root=REPO, base_iri=base, build_dir=tmp_path, store=own_oxigraph.query),
+                         release).describe(f"{base}id/x")
+    assert embedded is not None and ours is not None
+
+    def as_graph(triples) -> Graph:
+        return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+
+    assert len(ours.triples) == len(embedded.triples) == 6
+    assert isomorphic(as_graph(ours.triples), as_graph(embedded.triples))
