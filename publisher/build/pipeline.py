@@ -38,6 +38,7 @@ from publisher.build.catalog.step import catalog_step
 from publisher.build.changes import write_changes
 from publisher.build.derive import derive_shortcuts
 from publisher.build.dumps import write_dumps
+from publisher.build.legal_texts import check_legal_texts
 from publisher.build.sources import Sources, load_sources
 from publisher.build.validation import BuildRefused, Report, shapes_graph, validate
 from publisher.core.config import Config
@@ -95,7 +96,7 @@ class BuildContext:
 ArtifactStep = Callable[[BuildContext], None]
 
 # Each module that adds files to a release registers its step here, in the order they run.
-ARTIFACT_STEPS: list[ArtifactStep] = [write_dumps, catalog_step]
+ARTIFACT_STEPS: list[ArtifactStep] = [write_dumps, catalog_step, check_legal_texts]
 
 
 def load_and_derive(config: Config) -> tuple[Sources, Dataset, Graph]:

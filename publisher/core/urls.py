@@ -32,6 +32,11 @@ LIST_KINDS = ("partners", "events", "alignments")
 API_DOCS = "api"  # the HTML page documenting the JSON API
 API_V1 = "api/v1"  # the plain JSON API (publisher.serve.web.api)
 API_OPENAPI = "api/openapi.json"  # its OpenAPI 3.1 description
+# The legal and accessibility pages every footer links (texts in data/seiten/, publisher.core.legal).
+IMPRESSUM = "impressum"
+DATENSCHUTZ = "datenschutz"
+BARRIEREFREIHEIT = "barrierefreiheit"
+LEGAL_PAGES = (IMPRESSUM, DATENSCHUTZ, BARRIEREFREIHEIT)
 
 _SAFE = "/:@!$&'()*+,;=-._~"
 # The only schemes a page links to; anything else (javascript:, data:, vbscript: …) is shown as text.

@@ -141,10 +141,10 @@ def _require_host(wsgi_app):
 
 def _blueprints() -> list:
     # Each family of routes is one module; adding one is one line here.
-    from publisher.serve.web import api, catalog, changes, discovery, pages, queries, resources, sparql
+    from publisher.serve.web import api, catalog, changes, discovery, legal, pages, queries, resources, sparql
 
     return [sparql.bp, queries.bp, catalog.bp, api.bp,
-            pages.bp, changes.bp,
+            pages.bp, changes.bp, legal.bp,
             discovery.bp,
             resources.bp]
 

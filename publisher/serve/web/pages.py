@@ -46,8 +46,16 @@ def shared_variables() -> dict:
     for code, label in (("de", "Deutsch"), ("en", "English")):
         args = {**kept, "lang": code}
         switch.append((f"{root}{urls.path_href(here)}?{urlencode(args)}", code, label, code == lang))
+    live = g.get("live")
+    built = live.release.built_at if live is not None else None
+    legal_links = [(f"{root}/{page}{suffix}", i18n.t(page, lang)) for page in urls.LEGAL_PAGES]
     return {
         "lang": lang,
+        "legal_links": legal_links,
+        "last_updated": i18n.when(built, lang) if built else "",
+        "last_updated_iso": built.isoformat() if built else "",
+        "plural": lambda key, count: i18n.n(key, count, lang),
+        "fmt_date": lambda value: i18n.when(value, lang),
         "site_name": i18n.t("site_name", lang),
         "home_url": f"{root}/{suffix}",
         "nav_links": [(href, i18n.t(key, lang)) for href, key in nav],
