@@ -35,7 +35,8 @@ def _graph():
     """The release's catalogue graph (through the store seam); 404 when the release has none."""
     graph = g.live.store.catalog()
     if graph is None:
-        abort(404, "This release has no catalogue; run 'publisher build'.")
+        abort(404, "Diese Veröffentlichung hat keinen Datenkatalog; bitte 'publisher build' ausführen. / "
+                   "This release has no catalogue; run 'publisher build'.")
     return graph
 
 
@@ -52,7 +53,8 @@ def _format(ext: str | None) -> formats.Format:
     if ext:
         fmt = formats.by_extension(formats.RESOURCE_FORMATS, ext)
         if fmt is None:
-            abort(404, f"Unknown format extension '.{ext}'. Use .ttl, .jsonld, .nt, .rdf or .html.")
+            abort(404, f"Unbekannte Endung '.{ext}': .ttl, .jsonld, .nt, .rdf oder .html. / "
+                       f"Unknown format extension '.{ext}'. Use .ttl, .jsonld, .nt, .rdf or .html.")
         return fmt
     return neg.choose(formats.RESOURCE_OFFERS, request.headers.get("Accept"), default=formats.TURTLE)
 
@@ -61,7 +63,7 @@ def _page_number() -> int:
     raw = request.args.get("page", "1")
     number = positive_int(raw)
     if number is None:
-        abort(400, f"Invalid page number {raw!r}: use ?page=1, 2, …")
+        abort(400, f"Ungültige Seitenzahl {raw!r}: ?page=1, 2, … / Invalid page number {raw!r}: use ?page=1, 2, …")
     return number
 
 
@@ -96,7 +98,7 @@ def download(slug: str) -> Response:
     _graph()
     path = release.layout.catalog_part(slug)
     if "/" in slug or not path.is_file():
-        abort(404, f"No part file '{slug}.ttl'.")
+        abort(404, f"Keine Teildatei '{slug}.ttl'. / No part file '{slug}.ttl'.")
     response = send_file(path, mimetype=formats.TURTLE.media_type, etag=False, conditional=False)
     return _finish(response, release, f"part-{slug}", (), negotiated=False)
 
@@ -121,7 +123,8 @@ def node(rest: str) -> Response:
     ext = by_ext.extension if by_ext else None
     subject = config.iri(f"{urls.CATALOG}/{rest}")
     if not paging.has(graph, subject):
-        abort(404, f"The catalogue has no resource '/catalog/{rest}'.")
+        abort(404, f"Der Katalog hat keine Ressource '/catalog/{rest}'. / "
+                   f"The catalogue has no resource '/catalog/{rest}'.")
     fmt = _format(ext)
     description = paging.describe(graph, subject, config.iri(urls.CATALOG))
     alternates = [(_public_url(f"{urls.CATALOG}/{rest}.{f.extension}"), f) for f in formats.RESOURCE_FORMATS]

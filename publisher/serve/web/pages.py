@@ -56,6 +56,7 @@ def shared_variables() -> dict:
         "last_updated_iso": built.isoformat() if built else "",
         "plural": lambda key, count: i18n.n(key, count, lang),
         "fmt_date": lambda value: i18n.when(value, lang),
+        "fmt_number": lambda value: i18n.number(value, lang),
         "site_name": i18n.t("site_name", lang),
         "home_url": f"{root}/{suffix}",
         "nav_links": [(href, i18n.t(key, lang)) for href, key in nav],
