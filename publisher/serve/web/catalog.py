@@ -23,6 +23,7 @@ from publisher.core.release import Release
 from publisher.core.text import positive_int
 from publisher.core.urls import split_extension
 from publisher.serve.render import catalog_pages as paging
+from publisher.serve.render.schema_org import catalog_document, dataset_document
 from publisher.serve.web import i18n
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
@@ -130,9 +131,11 @@ def node(rest: str) -> Response:
     alternates = [(_public_url(f"{urls.CATALOG}/{rest}.{f.extension}"), f) for f in formats.RESOURCE_FORMATS]
     lang = i18n.language()
     if fmt is formats.HTML:
+        node = dataset_document(graph, str(subject), config.iri(urls.CATALOG), lang)
         body = render_template("catalog_node.html", title=paging.label(graph, subject, lang), lang=lang,
                                rows=paging.rows(description, subject, lang), subject=str(subject),
-                               alternates=alternates)
+                               alternates=alternates, schema_org=node,
+                               canonical_url=_public_url(f"{urls.CATALOG}/{rest}"))
     else:
         body = paging.serialize(description, formats.get(fmt.body_format))
     return _finish(Response(body, content_type=fmt.content_type), release, f"node-{rest}-{fmt.name}",
@@ -154,6 +157,16 @@ def _finish(response: Response, release: Release, key: str, alternates, negotiat
                       last_modified=changed or last_modified(), alternates=alternates, negotiated=negotiated)
 
 
+def schema_org(lang: str) -> dict | None:
+    """The catalogue as schema.org ``DataCatalog``/``Dataset`` JSON-LD (home and catalogue pages); None
+    when the release has no catalogue."""
+    graph = g.live.store.catalog()
+    if graph is None:
+        return None
+    catalog_iri = _config().iri(urls.CATALOG)
+    return memo((g.live.release.id, "schema-org-catalog", lang), lambda: catalog_document(graph, catalog_iri, lang))
+
+
 def _html_page(page, graph, catalog_iri: str, number: int, url) -> str:
     lang = i18n.language()
     view = paging.page_view(page, graph, catalog_iri, lang)
@@ -162,5 +175,8 @@ def _html_page(page, graph, catalog_iri: str, number: int, url) -> str:
         "catalog.html", lang=lang, title=view["title"], datasets=view["datasets"],
         number=number, last=last, previous=url(number - 1) if number > 1 else None,
         next=url(number + 1) if number < last else None, service=_config().iri(urls.CATALOG_SERVICE),
-        description=view["description"], licence=view["licence"],
+        sparql_url=f"{request.script_root}/{urls.SPARQL}", description=view["description"], licence=view["licence"],
+        licence_name=paging.label(graph, view["licence"], lang) if view["licence"] else "",
+        schema_org=schema_org(lang), meta_description=view["description"],
+        canonical_url=_public_url(urls.CATALOG if number == 1 else f"{urls.CATALOG}?page={number}"),
     )

@@ -15,13 +15,12 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
-from babel import Locale
-from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
 from babel.support import Translations
 from flask import request
+
+from publisher.serve.render import locale
 
 LANGUAGES = ("de", "en")
 DEFAULT = "de"
@@ -70,25 +69,9 @@ def n(key: str, count: int, lang: str) -> str:
 
 def number(value: int | float, lang: str) -> str:
     """A number as the locale writes it (``1.234`` in German, ``1,234`` in English)."""
-    return format_decimal(value, locale=_locale(lang))
+    return locale.number(value, lang)
 
 
 def when(value: str | date | datetime | None, lang: str) -> str:
     """An ISO date or time stamp as people read it (``1. Dezember 2026, 06:55``); other text as it is."""
-    if value is None or value == "":
-        return ""
-    parsed = value
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-        except ValueError:
-            return value
-    if isinstance(parsed, datetime):
-        return format_datetime(parsed, "d. MMMM y, HH:mm" if lang == "de" else "d MMMM y, HH:mm",
-                               locale=_locale(lang))
-    return format_date(parsed, "long", locale=_locale(lang))
-
-
-@cache
-def _locale(lang: str) -> Locale:
-    return Locale.parse(lang if lang in LANGUAGES else DEFAULT)
+    return locale.when(value, lang)

@@ -19,6 +19,7 @@ from publisher.serve.render.views import PageBuilder
 from publisher.serve.web import i18n
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
+from publisher.serve.web.catalog import schema_org as catalog_schema_org
 from publisher.serve.web.resources import last_modified, linker, release_etag
 
 bp = Blueprint("pages", __name__)
@@ -92,7 +93,10 @@ def _home(config: Config, lang: str, links) -> str:
         partners=[(links.href(i.iri), partners.label_literal(i.iri, lang)) for i in partners.items[:HOME_LIST_LIMIT]],
         partner_total=len(partners.items),
         events=[(links.href(i.iri), events.label_literal(i.iri, lang)) for i in events.items[:HOME_LIST_LIMIT]],
-        event_total=len(events.items), links=links,
+        event_total=len(events.items), links=links, schema_org=catalog_schema_org(lang),
+        meta_description=(office_page.description.text if office_page and office_page.description
+                          else i18n.t("intro_fallback", lang)),
+        canonical_url=config.base_iri + (f"?lang={lang}" if links.lang_query else ""),
     )
 
 
