@@ -29,6 +29,7 @@ DUMPS = "dumps"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 LIST_KINDS = ("partners", "events", "alignments")
+LIST_VIEW = "view"  # /partners/view.csv?goal=13: the rows a filtered, sorted list page shows (CSV, JSON)
 API_DOCS = "api"  # the HTML page documenting the JSON API
 API_V1 = "api/v1"  # the plain JSON API (publisher.serve.web.api)
 API_OPENAPI = "api/openapi.json"  # its OpenAPI 3.1 description

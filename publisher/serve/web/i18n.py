@@ -54,10 +54,10 @@ def translations(lang: str) -> Translations:
 
 def t(key: str, lang: str) -> str:
     """The UI text ``key`` in ``lang`` (a missing key is a bug: it raises, so tests find it)."""
-    text = translations(lang if lang in LANGUAGES else DEFAULT).gettext(key)
-    if text == key:
+    catalogue = translations(lang if lang in LANGUAGES else DEFAULT)
+    if key not in catalogue._catalog:  # gettext would answer with the key itself
         raise KeyError(f"no text {key!r} in the {lang} catalogue")
-    return text
+    return catalogue.gettext(key)
 
 
 def n(key: str, count: int, lang: str) -> str:
