@@ -14,6 +14,7 @@ from publisher.core.config import Config
 from publisher.core.jsonld import Context
 from publisher.core.namespaces import SDG_GOALS, goal_iri
 from publisher.serve.render.api import search_document
+from publisher.serve.render.charts import chart
 from publisher.serve.render.overview import overview
 from publisher.serve.render.views import PageBuilder
 from publisher.serve.web import i18n
@@ -88,8 +89,12 @@ def _home(config: Config, lang: str, links) -> str:
     office_iri = store.office()
     office = store.describe(office_iri) if office_iri else None
     office_page = PageBuilder(Context(config.base_iri), links, lang).page(office) if office else None
+    alignments = store.listing("alignments")
+    alignments.add_labels(store.labels({goal_iri(n) for n in SDG_GOALS}))
+    the_overview = overview(partners, ib, links, lang)
+    pictures = chart(alignments, ib, [c.key for c in the_overview.dimensions], links, lang)
     return render_template(
-        "home.html", title=i18n.t("home", lang), office=office_page, overview=overview(partners, ib, links, lang),
+        "home.html", chart=pictures, title=i18n.t("home", lang), office=office_page, overview=the_overview,
         partners=[(links.href(i.iri), partners.label_literal(i.iri, lang)) for i in partners.items[:HOME_LIST_LIMIT]],
         partner_total=len(partners.items),
         events=[(links.href(i.iri), events.label_literal(i.iri, lang)) for i in events.items[:HOME_LIST_LIMIT]],
