@@ -40,7 +40,9 @@ def test_home_page_renders_the_sdg_overview(page: Page, server: str, artifacts_d
     page.goto(server + "/")
     svg = page.locator("svg#sdg-overview")
     assert svg.is_visible()
-    assert svg.get_attribute("role") == "img"
+    assert svg.get_attribute("role") == "group", "a picture with links in it (one per partner)"
+    assert page.locator("svg#sdg-overview a").count() >= 60, "every cell is a link"
+    assert page.locator("svg#chart-goals a").count() == 17, "one bar per goal, each a link"
     assert page.locator("svg#sdg-overview rect.cell").count() >= 60
     box = svg.bounding_box()
     assert box and box["width"] > 400 and box["height"] > 300, "the picture is drawn at a readable size"

@@ -114,6 +114,9 @@ class PageBuilder:
                 row = rows[predicate] = Row(key or "", label, predicate)
             row.values.append(self._value(value, labels))
         for row in rows.values():
+            # A German placeholder designation ("Unterziel 13.2") is no text: the UN's English one stands.
+            if len(row.values) > 1:
+                row.values = [v for v in row.values if not (v.language == "de" and is_placeholder(v.text))]
             # One text in several languages: show the page's language only, when it is there.
             if any(v.language == self.lang for v in row.values):
                 row.values = [v for v in row.values if v.language in (None, self.lang)]
