@@ -264,3 +264,9 @@ def test_meta_description_canonical_opengraph_and_sparql_link(in_process: str) -
     catalog = get(in_process, "/catalog").text
     assert re.search(r'SPARQL-Endpunkt: <a href="/sparql">', catalog)
     assert "Datenlizenz Deutschland Namensnennung 2.0" in catalog, "the licence by its name"
+
+
+def test_sitemap_lists_the_landing_pages(in_process: str) -> None:
+    body = HTTP.get(in_process + "/sitemap.xml", timeout=30).text
+    for path in ("partners", "sparql", "queries", "catalog", "impressum", "datenschutz", "barrierefreiheit"):
+        assert f"<loc>{TEST_BASE_IRI}{path}</loc>" in body, path
