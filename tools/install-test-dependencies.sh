@@ -25,3 +25,5 @@ if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
     fi
     npm install --prefix .cache/npm axe-core@4.14 --no-audit --no-fund --silent
 fi
+# The SPARQL editor (CodeMirror 6 from npm, bundled into .cache/editor; see tools/build-editor.sh).
+sh tools/build-editor.sh

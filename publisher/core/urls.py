@@ -38,6 +38,9 @@ IMPRESSUM = "impressum"
 DATENSCHUTZ = "datenschutz"
 BARRIEREFREIHEIT = "barrierefreiheit"
 LEGAL_PAGES = (IMPRESSUM, DATENSCHUTZ, BARRIEREFREIHEIT)
+# The SPARQL editor's bundle (built by tools/build-editor.sh into EDITOR_BUILD below the project root).
+EDITOR_ASSET = "assets/sparql-editor.js"
+EDITOR_BUILD = ".cache/editor/dist/sparql-editor.js"
 
 _SAFE = "/:@!$&'()*+,;=-._~"
 # The only schemes a page links to; anything else (javascript:, data:, vbscript: …) is shown as text.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
 
 from publisher.core import formats, urls
 from publisher.core.config import Config
@@ -54,6 +54,7 @@ def shared_variables() -> dict:
     return {
         "lang": lang,
         "legal_links": legal_links,
+        "editor_url": f"{root}/{urls.EDITOR_ASSET}" if _editor_file().is_file() else "",
         "last_updated": i18n.when(built, lang) if built else "",
         "last_updated_iso": built.isoformat() if built else "",
         "plural": lambda key, count: i18n.n(key, count, lang),
@@ -103,6 +104,20 @@ def _home(config: Config, lang: str, links) -> str:
                           else i18n.t("intro_fallback", lang)),
         canonical_url=config.base_iri + (f"?lang={lang}" if links.lang_query else ""),
     )
+
+
+def _editor_file():
+    config: Config = current_app.config["PUBLISHER"]
+    return config.root / urls.EDITOR_BUILD
+
+
+@bp.route("/" + urls.EDITOR_ASSET)
+def editor_asset() -> Response:
+    """The bundled SPARQL editor (CodeMirror 6), when the set-up built it; else 404 and the plain textarea."""
+    path = _editor_file()
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="text/javascript", max_age=3600, conditional=True, etag=True)
 
 
 SEARCH_OFFERS = (formats.HTML, formats.JSONLD, formats.JSON_GRAPH)
