@@ -47,6 +47,7 @@ function start() {
       basicSetup,
       Prec.highest(keymap.of([{ key: "Mod-Enter", run }])),  // Tab is left alone: it leaves the editor (no keyboard trap)
       StreamLanguage.define(sparql),
+      EditorView.lineWrapping,  // long IRIs wrap: nothing scrolls sideways on a phone
       completion,
       EditorView.contentAttributes.of({ "aria-label": lang === "de" ? "SPARQL-Abfrage" : "SPARQL query",
         "aria-describedby": "query-hint", lang: "en" }),
