@@ -142,7 +142,7 @@ def test_error_pages_speak_the_page_language(in_process: str) -> None:
     en = get(in_process, "/queries/nothing-here", lang="en")
     assert de.status_code == en.status_code == 404
     assert "Nicht gefunden" in de.text and "Es gibt keine benannte Abfrage" in de.text
-    assert "There is no named query" not in visible_text(de.text)
+    assert "There is no named query" not in without_english_parts(de.text), "English only where marked"
     assert "Not found" in en.text and "There is no named query" in en.text
 
 
@@ -270,3 +270,12 @@ def test_sitemap_lists_the_landing_pages(in_process: str) -> None:
     body = HTTP.get(in_process + "/sitemap.xml", timeout=30).text
     for path in ("partners", "sparql", "queries", "catalog", "impressum", "datenschutz", "barrierefreiheit"):
         assert f"<loc>{TEST_BASE_IRI}{path}</loc>" in body, path
+
+
+def test_partner_page_links_its_alignments_with_review_status(in_process: str) -> None:
+    page = get(in_process, "/id/organization/adfc").text
+    href = html.unescape(re.search(r'<p class="review-link"><a href="([^"]+)"', page).group(1))
+    assert href == "/alignments?partner=adfc"
+    data = get(in_process, "/alignments/view.json?partner=adfc").json()
+    assert data["shown"] >= 2 and {row["resource"] for row in data["rows"]} == {"ADFC e.V."}
+    assert all(row["status"] == "vorgeschlagen" for row in data["rows"])

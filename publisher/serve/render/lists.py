@@ -38,7 +38,10 @@ FACETS: dict[str, tuple[str, ...]] = {"partners": ("goal", "dimension", "type"),
                                       "alignments": ("goal", "dimension", "status")}
 FACET_NAMES = {"goal": ("Ziel", "Goal"), "dimension": ("Dimension", "Dimension"), "type": ("Art", "Type"),
                "status": ("Prüfstatus", "Review status")}
-PARAMETERS = ("goal", "dimension", "type", "status", "sort", "order")
+# Filters without a facet of their own: the alignments of one partner (linked from the partner's page).
+FILTERS: dict[str, tuple[str, ...]] = {kind: (*facets, *(("partner",) if kind == "alignments" else ()))
+                                       for kind, facets in FACETS.items()}
+PARAMETERS = ("goal", "dimension", "type", "status", "partner", "sort", "order")
 
 
 @dataclass
@@ -165,6 +168,7 @@ class ListBuilder:
                 resource, target = item.first(ib + "alignedResource"), item.first(ib + "alignedTo")
                 res_cell = Cell()
                 if isinstance(resource, ox.NamedNode):
+                    facets["partner"] = {resource.value.rsplit("/", 1)[-1]}
                     text, lang = self._name(resource.value)
                     res_cell = Cell(text, self.links.href(item.iri) or None, lang, text.casefold())
                 target_cell = Cell()
@@ -198,7 +202,7 @@ class ListBuilder:
         kind = self.listing.kind
         all_rows = self.rows()
         keys = [c[0] for c in COLUMNS[kind]]
-        chosen = {k: args[k] for k in FACETS[kind] if args.get(k)}
+        chosen = {k: args[k] for k in FILTERS[kind] if args.get(k)}
         sort = args.get("sort") if args.get("sort") in keys else keys[0]
         order = "desc" if args.get("order") == "desc" else "asc"
         chosen_order = {"sort": sort, "order": order} if sort != keys[0] or order != "asc" else {}

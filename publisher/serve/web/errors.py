@@ -79,12 +79,12 @@ def default_message(status: int, fallback: str) -> str:
     return f"{de} / {en}" if de else fallback
 
 
-def in_language(message: str, lang: str) -> tuple[str, str | None]:
-    """The part of a bilingual message (``German / English``) in ``lang``, with its language if known."""
+def in_language(message: str, lang: str) -> tuple[str, str | None, str | None]:
+    """A bilingual message (``German / English``) as (the part in ``lang``, the other part, its language)."""
     if " / " in message:
         de, _, en = message.partition(" / ")
-        return (de, None) if lang == "de" else (en, None)
-    return message, None
+        return (de, en, "en") if lang == "de" else (en, de, "de")
+    return message, None, None
 
 
 def _html_error(status: int, message: str) -> str:
@@ -97,9 +97,9 @@ def _html_error(status: int, message: str) -> str:
 
         lang = language()
         heading = t(HEADINGS.get(status, "error"), lang)
-        text, text_lang = in_language(message, lang)
-        return render_template("error.html", status=status, heading=heading, message=text, message_lang=text_lang,
-                               title=f"{status} {heading}")
+        text, other, other_lang = in_language(message, lang)
+        return render_template("error.html", status=status, heading=heading, message=text, other=other,
+                               other_lang=other_lang, title=f"{status} {heading}")
     except Exception:  # the layout needs a request context and templates; never fail an error page
         return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{status}</title></head>'
                 f"<body><main><h1>{status}</h1><p>{escape(message)}</p></main></body></html>")
