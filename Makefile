@@ -13,6 +13,7 @@ $(BIN)/publisher: pyproject.toml
 
 ## Build the data and serve it on http://127.0.0.1:8080/ (embedded store, no external service).
 serve: $(BIN)/publisher
+	sh tools/build-editor.sh
 	$(BIN)/publisher build
 	$(BIN)/publisher serve
 

@@ -40,7 +40,9 @@ def test_home_page_renders_the_sdg_overview(page: Page, server: str, artifacts_d
     page.goto(server + "/")
     svg = page.locator("svg#sdg-overview")
     assert svg.is_visible()
-    assert svg.get_attribute("role") == "img"
+    assert svg.get_attribute("role") == "group", "a picture with links in it (one per partner)"
+    assert page.locator("svg#sdg-overview a").count() >= 60, "every cell is a link"
+    assert page.locator("svg#chart-goals a").count() == 17, "one bar per goal, each a link"
     assert page.locator("svg#sdg-overview rect.cell").count() >= 60
     box = svg.bounding_box()
     assert box and box["width"] > 400 and box["height"] > 300, "the picture is drawn at a readable size"
@@ -155,4 +157,39 @@ def test_markup_in_data_is_inert_in_the_browser(browser: Browser, xss_server: st
     assert "</script><script>window.__xss=1" in pg.locator("h1").inner_text()
     pg.screenshot(path=str(artifacts_dir / "xss-inert.png"), full_page=True)
     assert dialogs == []
+    context.close()
+
+
+def test_sparql_editor_highlights_completes_and_runs(page: Page, server: str, artifacts_dir: Path) -> None:
+    """CodeMirror 6 (from npm, built by tools/build-editor.sh) replaces the textarea when it is there."""
+    if not (REPO / ".cache" / "editor" / "dist" / "sparql-editor.js").is_file():
+        pytest.fail("the SPARQL editor is not built: run tools/install-test-dependencies.sh (make test does)")
+    page.goto(server + "/sparql")
+    editor = page.locator(".editor-host .cm-content")
+    editor.wait_for()
+    assert page.locator("textarea#query").is_hidden(), "the editor stands in for the textarea"
+    assert page.locator(".editor-host .cm-keyword, .editor-host [class*='tok-keyword']").count() > 0 or \
+        page.evaluate("!!window.__sparqlEditor"), "SPARQL is highlighted"
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("SELECT ?s WHERE { ?s a <http://schema.org/NGO> } LIMI")
+    page.locator(".editor-host .cm-tooltip-autocomplete").wait_for()
+    assert "LIMIT" in page.locator(".editor-host .cm-tooltip-autocomplete").inner_text()
+    page.keyboard.press("Escape")
+    page.keyboard.type("T 3")
+    page.screenshot(path=str(artifacts_dir / "sparql-editor.png"), full_page=True)
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(re.compile(r".*/sparql\?query=SELECT.*"))
+    assert page.locator("#result-summary").inner_text().startswith("3 Ergebnisse")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_sparql_form_works_without_javascript(browser: Browser, server: str) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="de-DE")
+    pg = context.new_page()
+    pg.goto(server + "/sparql")
+    pg.locator("textarea#query").fill("SELECT ?s WHERE { ?s a <http://schema.org/NGO> } LIMIT 2")
+    pg.get_by_role("button", name="Abfrage ausführen").click()
+    pg.wait_for_load_state()
+    assert pg.locator("#result-summary").inner_text().startswith("2 Ergebnisse")
     context.close()

@@ -57,10 +57,12 @@ def test_an_explicit_german_choice_stays_in_the_navigation(server: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["/sparql", "/queries", "/queries/partners-by-goal?goal=13"])
-def test_english_pages_declare_their_language_inside_the_german_layout(server: str, path: str) -> None:
+def test_query_pages_speak_the_page_language(server: str, path: str) -> None:
+    # Issue 11: the query pages were English inside the German layout; now each is in the page language.
     page = HTTP.get(server + path, headers={**HTML, "Accept-Language": "de"}, timeout=30).text
-    assert '<html lang="de">' in page
-    assert '<div lang="en">' in page
+    assert '<html lang="de">' in page and '<div lang="en">' not in page
+    english = HTTP.get(server + path, headers={**HTML, "Accept-Language": "en"}, timeout=30).text
+    assert '<html lang="en">' in english
 
 
 def test_volatile_functions_behind_a_comment_are_evaluated_every_time(server: str) -> None:

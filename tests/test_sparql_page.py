@@ -12,17 +12,19 @@ def test_query_page_runs_a_query_with_the_keyboard(browser, server, artifacts_di
     page.on("request", lambda req: outside.append(req.url) if not req.url.startswith(server) else None)
     page.goto(f"{server}/sparql")
     assert page.get_attribute("html", "lang") == "en"
-    editor = page.get_by_label("Query", exact=True)
-    assert f"PREFIX event: <{TEST_BASE_IRI}id/event/>" in editor.input_value()
-    # Keyboard only: reach the editor with Tab, replace the query, run it with Ctrl+Enter.
+    assert f"PREFIX event: <{TEST_BASE_IRI}id/event/>" in page.locator("textarea#query").input_value()
+    # Keyboard only: reach the editor (CodeMirror, or the plain textarea) with Tab, replace the query, run
+    # it with Ctrl+Enter.
+    in_editor = "document.activeElement.id === 'query' || document.activeElement.className === 'editor-host'"
     for _ in range(30):
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == "query":
+        if page.evaluate(in_editor):
             break
-    assert page.evaluate("document.activeElement.id") == "query"
-    editor.fill("PREFIX schema: <http://schema.org/>\nPREFIX event: <" + TEST_BASE_IRI + "id/event/>\n"
-                "SELECT ?partner ?name WHERE { event:zeltdorf-2023 schema:attendee ?partner . "
-                "?partner schema:name ?name FILTER(LANG(?name) = \"de\") } ORDER BY ?name")
+    assert page.evaluate(in_editor)
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text("PREFIX schema: <http://schema.org/>\nPREFIX event: <" + TEST_BASE_IRI + "id/event/>\n"
+                              "SELECT ?partner ?name WHERE { event:zeltdorf-2023 schema:attendee ?partner . "
+                              "?partner schema:name ?name FILTER(LANG(?name) = \"de\") } ORDER BY ?name")
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("table.results")
     rows = page.locator("table.results tbody tr")
@@ -37,12 +39,14 @@ def test_query_page_runs_a_query_with_the_keyboard(browser, server, artifacts_di
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
     # A syntax error is announced and keeps the query.
-    editor = page.get_by_label("Query", exact=True)
-    editor.fill("SELECT ?x WHERE { ?x ")
+    page.locator(".editor-host .cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text("SELECT ?x WHERE { ?x ")
     page.get_by_role("button", name="Run query").click()
     alert = page.get_by_role("alert")
     assert "Syntax error" in alert.inner_text()
-    assert page.get_by_label("Query", exact=True).input_value() == "SELECT ?x WHERE { ?x "
+    assert page.locator("textarea#query").input_value() == "SELECT ?x WHERE { ?x "
+    assert "SELECT ?x WHERE { ?x" in page.locator(".editor-host .cm-content").inner_text(), "kept in the editor"
     page.screenshot(path=str(artifacts_dir / "sparql-page-error.png"), full_page=True)
     assert outside == []
     context.close()

@@ -36,7 +36,8 @@ def run(root: Path, *args: str) -> tuple[int, str]:
 
 
 def data_state(root: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / "data").iterdir())}
+    files = (p for p in sorted((root / "data").iterdir()) if p.is_file())  # data/seiten/ is a folder
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
 def config_of(root: Path) -> Config:

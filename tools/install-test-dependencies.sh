@@ -41,3 +41,5 @@ if [ -n "$NEED_SERVERS" ]; then
         virtuoso-opensource nginx-light >/dev/null ) \
         || echo "virtuoso-opensource/nginx could not be installed; their tests will be skipped" >&2
 fi
+# The SPARQL editor (CodeMirror 6 from npm, bundled into .cache/editor; see tools/build-editor.sh).
+sh tools/build-editor.sh

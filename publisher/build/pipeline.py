@@ -39,6 +39,7 @@ from publisher.build.changes import write_changes
 from publisher.build.derive import derive_shortcuts
 from publisher.build.dumps import write_dumps
 from publisher.build.feed import feed_step
+from publisher.build.legal_texts import check_legal_texts
 from publisher.build.sources import Sources, load_sources
 from publisher.build.validation import BuildRefused, Report, shapes_graph, validate
 from publisher.core.config import Config
@@ -97,7 +98,7 @@ ArtifactStep = Callable[[BuildContext], None]
 
 # Each module that adds files to a release registers its step here, in the order they run. Every release
 # has its dataset, store and changes.json before the first step; the feed reads the catalogue's state.
-ARTIFACT_STEPS: list[ArtifactStep] = [write_dumps, catalog_step, feed_step]
+ARTIFACT_STEPS: list[ArtifactStep] = [write_dumps, catalog_step, feed_step, check_legal_texts]
 
 
 def load_and_derive(config: Config) -> tuple[Sources, Dataset, Graph]:

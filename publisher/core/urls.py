@@ -33,9 +33,18 @@ DUMPS = "dumps"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 LIST_KINDS = ("partners", "events", "alignments")
+LIST_VIEW = "view"  # /partners/view.csv?goal=13: the rows a filtered, sorted list page shows (CSV, JSON)
 API_DOCS = "api"  # the HTML page documenting the JSON API
 API_V1 = "api/v1"  # the plain JSON API (publisher.serve.web.api)
 API_OPENAPI = "api/openapi.json"  # its OpenAPI 3.1 description
+# The legal and accessibility pages every footer links (texts in data/seiten/, publisher.core.legal).
+IMPRESSUM = "impressum"
+DATENSCHUTZ = "datenschutz"
+BARRIEREFREIHEIT = "barrierefreiheit"
+LEGAL_PAGES = (IMPRESSUM, DATENSCHUTZ, BARRIEREFREIHEIT)
+# The SPARQL editor's bundle (built by tools/build-editor.sh into EDITOR_BUILD below the project root).
+EDITOR_ASSET = "assets/sparql-editor.js"
+EDITOR_BUILD = ".cache/editor/dist/sparql-editor.js"
 
 _SAFE = "/:@!$&'()*+,;=-._~"
 # The only schemes a page links to; anything else (javascript:, data:, vbscript: …) is shown as text.

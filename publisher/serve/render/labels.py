@@ -5,6 +5,8 @@ Labels of properties and classes are presentation, not data, so they live here a
 
 from __future__ import annotations
 
+import re
+
 # Keys of the JSON-LD context (publisher.core.jsonld) → (German, English) labels for the property tables.
 PROPERTY_LABELS: dict[str, tuple[str, str]] = {
     "name": ("Name", "Name"), "alternateName": ("Andere Namen", "Other names"),
@@ -28,7 +30,7 @@ PROPERTY_LABELS: dict[str, tuple[str, str]] = {
     "created": ("Erstellt", "Created"), "source": ("Quelle", "Source"), "title": ("Titel", "Title"),
     "prefLabel": ("Bezeichnung", "Label"), "altLabel": ("Andere Bezeichnung", "Alternative label"),
     "definition": ("Definition", "Definition"), "notation": ("Notation", "Notation"),
-    "inScheme": ("Im Begriffsschema", "In scheme"), "topConceptOf": ("Oberbegriff von", "Top concept of"),
+    "inScheme": ("Im Begriffsschema", "In scheme"), "topConceptOf": ("Oberbegriff in", "Top concept of"),
     "hasTopConcept": ("Oberbegriffe", "Top concepts"), "broader": ("Oberbegriff", "Broader"),
     "label": ("Bezeichnung", "Label"), "comment": ("Erläuterung", "Comment"),
     "isDefinedBy": ("Definiert in", "Defined by"),
@@ -51,3 +53,50 @@ CLASS_LABELS: dict[str, tuple[str, str]] = {
     "PropertyValue": ("Angabe", "Property value"), "Concept": ("Begriff", "Concept"),
     "ConceptScheme": ("Begriffsschema", "Concept scheme"), "Alignment": ("Zuordnung", "Alignment"),
 }
+
+# The order of the rows of a resource page: name, type, description, dates in order, places and people,
+# links, the goals; provenance last. Keys not named here come between the links and the provenance.
+PROPERTY_ORDER: tuple[str, ...] = (
+    "name", "alternateName", "prefLabel", "altLabel", "title", "label", "notation", "jobTitle", "slogan",
+    "description", "definition", "comment", "text",
+    "startDate", "endDate", "location", "areaServed", "organizer", "participants", "superEvent", "subEvent",
+    "parentOrganization", "fieldOfWork", "task", "guidingFramework",
+    "alignedResource", "alignedTo", "sdg", "quadrangleDimension", "reviewStatus", "rationale",
+    "broader", "inScheme", "topConceptOf", "hasTopConcept",
+    "url", "sameAs", "identifier", "subjectOf", "about", "additionalProperty", "value", "valueReference",
+)
+PROVENANCE_ORDER: tuple[str, ...] = ("creator", "attributedTo", "created", "source", "isDefinedBy")
+
+# Links into a resource whose property has no reverse name in the JSON-LD context, by compact IRI.
+REVERSE_LABELS: dict[str, tuple[str, str]] = {
+    "foaf:primaryTopic": ("Katalogeintrag dazu", "Catalogue record about it"),
+    "ib:guidingFramework": ("Leitlinie von", "Guiding framework of"),
+    "skos:inScheme": ("Begriffe in diesem Schema", "Concepts in this scheme"),
+    "skos:topConceptOf": ("Oberbegriffe dieses Schemas", "Top concepts of this scheme"),
+    "schema:subEvent": ("Teil der Veranstaltung", "Part of the event"),
+    "schema:superEvent": ("Teilveranstaltungen", "Sub-events"),
+    "schema:organizer": ("Veranstalter von", "Organiser of"),
+    "schema:location": ("Ort von", "Location of"),
+    "schema:areaServed": ("Zuständig hierfür", "Serving this area"),
+    "schema:about": ("Beschrieben in", "Described in"),
+    "schema:creator": ("Urheber von", "Creator of"),
+    "dcterms:source": ("Quelle von", "Source of"),
+    "prov:wasAttributedTo": ("Zugeschrieben", "Attributed"),
+}
+
+
+def reverse_label(compact: str, forward: str, lang: str) -> str:
+    """An incoming link in words: its own name, else "links here as <forward label>"."""
+    if compact in REVERSE_LABELS:
+        de, en = REVERSE_LABELS[compact]
+        return de if lang == "de" else en
+    return f"Verweist hierher als „{forward}“" if lang == "de" else f"Links here as “{forward}”"
+
+
+# The project's German designation of an SDG target ("Unterziel 13.1") is no translation of the UN's text:
+# where it is all there is in German, the pages show the UN's English text (marked lang="en") instead.
+PLACEHOLDER_LABEL = re.compile(r"^Unterziel \d+\.[0-9a-z]+$")
+
+
+def is_placeholder(text: str) -> bool:
+    return bool(PLACEHOLDER_LABEL.match(text))

@@ -21,7 +21,7 @@ from publisher.serve.web import compression
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.bodies import BoundedBodies
 from publisher.serve.web.cache import EXTENSION, Cache
-from publisher.serve.web.errors import error_response
+from publisher.serve.web.errors import default_message, error_response
 from publisher.serve.web.response_cache import LIVE_KEY, ResponseCache
 
 log = logging.getLogger(__name__)
@@ -68,18 +68,23 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.errorhandler(NoRelease)
     def _no_release(exc: NoRelease) -> Response:
-        return error_response(503, "No data has been built yet. Run 'publisher build'.")
+        return error_response(503, "Es sind noch keine Daten veröffentlicht; bitte 'publisher build' ausführen. / "
+                                   "No data has been built yet. Run 'publisher build'.")
 
     @app.errorhandler(neg.NotAcceptable)
     def _not_acceptable(exc: neg.NotAcceptable) -> Response:
         offers = ", ".join(f.media_type for f in exc.offers)
-        response = error_response(406, f"Not acceptable. This resource is available as: {offers}.")
+        response = error_response(406, f"Dieses Format gibt es hier nicht; verfügbar: {offers}. / "
+                                       f"Not acceptable. This resource is available as: {offers}.")
         response.vary.add("Accept")
         return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
-        response = error_response(exc.code or 500, exc.description or exc.name)
+        # Raised without a message of its own (werkzeug's English default): the status's message in both languages.
+        own = exc.description and exc.description != type(exc).description
+        status = exc.code or 500
+        response = error_response(status, exc.description if own else default_message(status, exc.name))
         # What the status needs: Allow on 405, Content-Range on 416, WWW-Authenticate …
         for name, value in exc.get_headers():
             if name.lower() != "content-type":
@@ -89,7 +94,7 @@ def create_app(config: Config | None = None) -> Flask:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return error_response(500, "Internal error. The incident has been logged.")
+        return error_response(500, default_message(500, "Internal error."))
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
@@ -142,10 +147,10 @@ def _require_host(wsgi_app):
 
 def _blueprints() -> list:
     # Each family of routes is one module; adding one is one line here.
-    from publisher.serve.web import api, catalog, changes, discovery, feed, pages, queries, resources, sparql
+    from publisher.serve.web import api, catalog, changes, discovery, feed, legal, pages, queries, resources, sparql
 
     return [sparql.bp, queries.bp, catalog.bp, api.bp, feed.bp,
-            pages.bp, changes.bp,
+            pages.bp, changes.bp, legal.bp,
             discovery.bp,
             resources.bp]
 

@@ -23,6 +23,7 @@ from publisher.core.release import Release
 from publisher.core.text import positive_int
 from publisher.core.urls import split_extension
 from publisher.serve.render import catalog_pages as paging
+from publisher.serve.render.schema_org import catalog_document, dataset_document
 from publisher.serve.web import i18n
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
@@ -35,7 +36,8 @@ def _graph():
     """The release's catalogue graph (through the store seam); 404 when the release has none."""
     graph = g.live.store.catalog()
     if graph is None:
-        abort(404, "This release has no catalogue; run 'publisher build'.")
+        abort(404, "Diese Veröffentlichung hat keinen Datenkatalog; bitte 'publisher build' ausführen. / "
+                   "This release has no catalogue; run 'publisher build'.")
     return graph
 
 
@@ -52,7 +54,8 @@ def _format(ext: str | None) -> formats.Format:
     if ext:
         fmt = formats.by_extension(formats.RESOURCE_FORMATS, ext)
         if fmt is None:
-            abort(404, f"Unknown format extension '.{ext}'. Use .ttl, .jsonld, .nt, .rdf or .html.")
+            abort(404, f"Unbekannte Endung '.{ext}': .ttl, .jsonld, .nt, .rdf oder .html. / "
+                       f"Unknown format extension '.{ext}'. Use .ttl, .jsonld, .nt, .rdf or .html.")
         return fmt
     return neg.choose(formats.RESOURCE_OFFERS, request.headers.get("Accept"), default=formats.TURTLE)
 
@@ -61,7 +64,7 @@ def _page_number() -> int:
     raw = request.args.get("page", "1")
     number = positive_int(raw)
     if number is None:
-        abort(400, f"Invalid page number {raw!r}: use ?page=1, 2, …")
+        abort(400, f"Ungültige Seitenzahl {raw!r}: ?page=1, 2, … / Invalid page number {raw!r}: use ?page=1, 2, …")
     return number
 
 
@@ -96,7 +99,7 @@ def download(slug: str) -> Response:
     _graph()
     path = release.layout.catalog_part(slug)
     if "/" in slug or not path.is_file():
-        abort(404, f"No part file '{slug}.ttl'.")
+        abort(404, f"Keine Teildatei '{slug}.ttl'. / No part file '{slug}.ttl'.")
     response = send_file(path, mimetype=formats.TURTLE.media_type, etag=False, conditional=False)
     return _finish(response, release, f"part-{slug}", (), negotiated=False)
 
@@ -121,15 +124,18 @@ def node(rest: str) -> Response:
     ext = by_ext.extension if by_ext else None
     subject = config.iri(f"{urls.CATALOG}/{rest}")
     if not paging.has(graph, subject):
-        abort(404, f"The catalogue has no resource '/catalog/{rest}'.")
+        abort(404, f"Der Katalog hat keine Ressource '/catalog/{rest}'. / "
+                   f"The catalogue has no resource '/catalog/{rest}'.")
     fmt = _format(ext)
     description = paging.describe(graph, subject, config.iri(urls.CATALOG))
     alternates = [(_public_url(f"{urls.CATALOG}/{rest}.{f.extension}"), f) for f in formats.RESOURCE_FORMATS]
     lang = i18n.language()
     if fmt is formats.HTML:
+        node = dataset_document(graph, str(subject), config.iri(urls.CATALOG), lang)
         body = render_template("catalog_node.html", title=paging.label(graph, subject, lang), lang=lang,
                                rows=paging.rows(description, subject, lang), subject=str(subject),
-                               alternates=alternates)
+                               alternates=alternates, schema_org=node,
+                               canonical_url=_public_url(f"{urls.CATALOG}/{rest}"))
     else:
         body = paging.serialize(description, formats.get(fmt.body_format))
     return _finish(Response(body, content_type=fmt.content_type), release, f"node-{rest}-{fmt.name}",
@@ -151,6 +157,16 @@ def _finish(response: Response, release: Release, key: str, alternates, negotiat
                       last_modified=changed or last_modified(), alternates=alternates, negotiated=negotiated)
 
 
+def schema_org(lang: str) -> dict | None:
+    """The catalogue as schema.org ``DataCatalog``/``Dataset`` JSON-LD (home and catalogue pages); None
+    when the release has no catalogue."""
+    graph = g.live.store.catalog()
+    if graph is None:
+        return None
+    catalog_iri = _config().iri(urls.CATALOG)
+    return memo((g.live.release.id, "schema-org-catalog", lang), lambda: catalog_document(graph, catalog_iri, lang))
+
+
 def _html_page(page, graph, catalog_iri: str, number: int, url) -> str:
     lang = i18n.language()
     view = paging.page_view(page, graph, catalog_iri, lang)
@@ -159,5 +175,8 @@ def _html_page(page, graph, catalog_iri: str, number: int, url) -> str:
         "catalog.html", lang=lang, title=view["title"], datasets=view["datasets"],
         number=number, last=last, previous=url(number - 1) if number > 1 else None,
         next=url(number + 1) if number < last else None, service=_config().iri(urls.CATALOG_SERVICE),
-        description=view["description"], licence=view["licence"],
+        sparql_url=f"{request.script_root}/{urls.SPARQL}", description=view["description"], licence=view["licence"],
+        licence_name=paging.label(graph, view["licence"], lang) if view["licence"] else "",
+        schema_org=schema_org(lang), meta_description=view["description"],
+        canonical_url=_public_url(urls.CATALOG if number == 1 else f"{urls.CATALOG}?page={number}"),
     )

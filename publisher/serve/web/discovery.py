@@ -127,8 +127,11 @@ def sitemap() -> Response:
     key = (g.live.release.id, "sitemap", public_root)
 
     def build() -> bytes:
-        locations = [public_root, *(public_url(k) for k in urls.LIST_KINDS)]
-        locations += [public_url(links.href(iri)) for iri in g.live.store.described_iris(SITEMAP_LIMIT - 4)]
+        # Where people should land: home, the lists, the query pages, the catalogue, the legal pages.
+        landing = [*urls.LIST_KINDS, urls.SPARQL, urls.QUERIES, urls.CATALOG, urls.CHANGES, *urls.LEGAL_PAGES]
+        locations = [public_root, *(public_url(k) for k in landing)]
+        locations += [public_url(links.href(iri))
+                      for iri in g.live.store.described_iris(SITEMAP_LIMIT - len(locations))]
         lastmod = g.live.release.built_at.date()
         return render_template_string(SITEMAP, locations=locations, lastmod=lastmod.isoformat()).encode()
 

@@ -41,6 +41,8 @@ def error_response(status: int, message: str) -> Response:
         body = f"{status}: {message}\n"
     response = Response(body, status=status, content_type=fmt.content_type)
     response.vary.add("Accept")
+    if fmt is formats.HTML:
+        response.vary.add("Accept-Language")  # the error page is in the request's language
     return response
 
 
@@ -58,21 +60,46 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
+# Headings and the messages of statuses that come without a message of their own (werkzeug's defaults).
+HEADINGS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
+            408: "timeout", 413: "too_large", 500: "error", 503: "unavailable", 504: "timeout"}
+DEFAULT_MESSAGES = {
+    400: ("Die Anfrage ist ungültig.", "The request is not valid."),
+    403: ("Das ist hier nicht erlaubt.", "This is not allowed here."),
+    404: ("Unter dieser Adresse gibt es nichts.", "There is nothing at this address."),
+    405: ("Diese Methode ist für diese Adresse nicht erlaubt.", "This method is not allowed for this address."),
+    413: ("Die Anfrage ist zu groß.", "The request is too large."),
+    500: ("Interner Fehler. Der Vorfall wurde protokolliert.", "Internal error. The incident has been logged."),
+}
+
+
+def default_message(status: int, fallback: str) -> str:
+    """A status's own message in both languages (German first), for errors raised without one."""
+    de, en = DEFAULT_MESSAGES.get(status, (None, None))
+    return f"{de} / {en}" if de else fallback
+
+
+def in_language(message: str, lang: str) -> tuple[str, str | None, str | None]:
+    """A bilingual message (``German / English``) as (the part in ``lang``, the other part, its language)."""
+    if " / " in message:
+        de, _, en = message.partition(" / ")
+        return (de, en, "en") if lang == "de" else (en, de, "de")
+    return message, None, None
+
+
 def _html_error(status: int, message: str) -> str:
     """The error as a page of the site (escaped by the template); a bare page if the layout fails."""
     from flask import render_template
     from markupsafe import escape
 
-    headings = {404: ("Nicht gefunden", "Not found"), 406: ("Format nicht verfügbar", "Format not available"),
-                400: ("Ungültige Anfrage", "Bad request")}
     try:
-        from publisher.serve.web.i18n import language
+        from publisher.serve.web.i18n import language, t
 
         lang = language()
-        de, en = headings.get(status, ("Fehler", "Error"))
-        heading = de if lang == "de" else en
-        return render_template("error.html", status=status, heading=heading, message=message,
-                               title=f"{status} {heading}")
+        heading = t(HEADINGS.get(status, "error"), lang)
+        text, other, other_lang = in_language(message, lang)
+        return render_template("error.html", status=status, heading=heading, message=text, other=other,
+                               other_lang=other_lang, title=f"{status} {heading}")
     except Exception:  # the layout needs a request context and templates; never fail an error page
         return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{status}</title></head>'
                 f"<body><main><h1>{status}</h1><p>{escape(message)}</p></main></body></html>")

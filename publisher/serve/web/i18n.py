@@ -1,16 +1,30 @@
-"""Languages of the pages: German by default, English on request, and the words the pages use.
+"""Languages of the pages: German by default, English on request, and the words, numbers and dates.
 
 The language comes from ``?lang=de|en`` first (links then keep it), else from ``Accept-Language``
-(English only when the client prefers it to German), else German. The labels of properties and classes
-are in ``publisher.serve.render.labels``.
+(English only when the client prefers it to German), else German. The UI texts are gettext message
+catalogues (``translations/<lang>/LC_MESSAGES/messages.po``), read with Babel when first needed: no
+compiled ``.mo`` file is needed, so a fresh clone serves and tests as it is. Numbers, dates and plurals
+follow the locale through Babel (CLDR). The labels of properties and classes are in
+``publisher.serve.render.labels``.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
 from flask import request
+
+from publisher.serve.render import locale
 
 LANGUAGES = ("de", "en")
 DEFAULT = "de"
+TRANSLATIONS = Path(__file__).parent / "translations"
 
 
 def language() -> str:
@@ -27,53 +41,37 @@ def explicit() -> bool:
     return request.args.get("lang", "").lower() in LANGUAGES
 
 
+@cache
+def translations(lang: str) -> Translations:
+    """The catalogue of ``lang``: the .po file compiled in memory (Babel), once per process."""
+    with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale=lang)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
 def t(key: str, lang: str) -> str:
-    """The UI text ``key`` in ``lang``."""
-    de, en = TEXTS[key]
-    return de if lang == "de" else en
+    """The UI text ``key`` in ``lang`` (a missing key is a bug: it raises, so tests find it)."""
+    catalogue = translations(lang if lang in LANGUAGES else DEFAULT)
+    if key not in catalogue._catalog:  # gettext would answer with the key itself
+        raise KeyError(f"no text {key!r} in the {lang} catalogue")
+    return catalogue.gettext(key)
 
 
-TEXTS: dict[str, tuple[str, str]] = {
-    "site_name": ("Büro für Internationale Beziehungen Dortmund – Offene Daten",
-                  "Dortmund Office for International Relations – Open Data"),
-    "home": ("Start", "Home"),
-    "partners": ("Partner", "Partners"),
-    "events": ("Veranstaltungen", "Events"),
-    "alignments": ("Zuordnungen", "Alignments"),
-    "sparql": ("SPARQL", "SPARQL"),
-    "catalog": ("Datenkatalog", "Data catalogue"),
-    "type": ("Art", "Type"),
-    "properties": ("Eigenschaften", "Properties"),
-    "property": ("Eigenschaft", "Property"),
-    "value": ("Wert", "Value"),
-    "incoming": ("Verweise auf diese Ressource", "Links to this resource"),
-    "formats": ("Diese Ressource als Daten", "This resource as data"),
-    "query_sparql": ("In SPARQL abfragen", "Query this in SPARQL"),
-    "goals": ("Nachhaltigkeitsziele", "Sustainable Development Goals"),
-    "dimensions": ("Dimensionen des Nachhaltigkeitsvierecks", "Dimensions of the sustainability quadrangle"),
-    "search": ("Suche", "Search"),
-    "search_label": ("Name suchen", "Search by name"),
-    "search_button": ("Suchen", "Search"),
-    "results_for": ("Ergebnisse für", "Results for"),
-    "no_results": ("Keine Treffer.", "No matches."),
-    "overview": ("Wer dient welchem Ziel?", "Who serves which goal?"),
-    "overview_caption": (
-        "Partner (Zeilen) und die Nachhaltigkeitsziele und Dimensionen des Nachhaltigkeitsvierecks (Spalten), "
-        "denen sie laut den Zuordnungen dienen.",
-        "Partners (rows) and the Sustainable Development Goals and quadrangle dimensions (columns) they serve, "
-        "according to the alignments."),
-    "by_goal": ("Partner nach Ziel", "Partners by goal"),
-    "by_dimension": ("Partner nach Dimension", "Partners by dimension"),
-    "partner_count": ("Partner", "partners"),
-    "all_partners": ("Alle Partner", "All partners"),
-    "shown_of": ("angezeigt von", "shown of"),
-    "downloads": ("Downloads und Schnittstellen", "Downloads and interfaces"),
-    "language_switch": ("Sprache", "Language"),
-    "not_found": ("Nicht gefunden", "Not found"),
-    "error": ("Fehler", "Error"),
-    "goal": ("Ziel", "Goal"),
-    "more_in_sparql": ("Weitere Verweise über SPARQL", "More links via SPARQL"),
-    "list_as": ("Diese Liste als", "This list as"),
-    "intro_fallback": ("Offene Daten zu Partnern, Veranstaltungen und Nachhaltigkeitszielen.",
-                       "Open data on partners, events and sustainable development goals."),
-}
+def n(key: str, count: int, lang: str) -> str:
+    """``count`` with the word in the plural form of ``lang`` (``1 Partner``, ``2 partners``)."""
+    lang = lang if lang in LANGUAGES else DEFAULT
+    text = translations(lang).ngettext(key, key + "_plural", count)
+    return text % {"num": number(count, lang)}
+
+
+def number(value: int | float, lang: str) -> str:
+    """A number as the locale writes it (``1.234`` in German, ``1,234`` in English)."""
+    return locale.number(value, lang)
+
+
+def when(value: str | date | datetime | None, lang: str) -> str:
+    """An ISO date or time stamp as people read it (``1. Dezember 2026, 06:55``); other text as it is."""
+    return locale.when(value, lang)

@@ -7,18 +7,20 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
 
 from publisher.core import formats, urls
 from publisher.core.config import Config
 from publisher.core.jsonld import Context
 from publisher.core.namespaces import SDG_GOALS, goal_iri
 from publisher.serve.render.api import search_document
+from publisher.serve.render.charts import chart
 from publisher.serve.render.overview import overview
 from publisher.serve.render.views import PageBuilder
 from publisher.serve.web import i18n
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
+from publisher.serve.web.catalog import schema_org as catalog_schema_org
 from publisher.serve.web.resources import last_modified, linker, release_etag
 
 bp = Blueprint("pages", __name__)
@@ -46,8 +48,18 @@ def shared_variables() -> dict:
     for code, label in (("de", "Deutsch"), ("en", "English")):
         args = {**kept, "lang": code}
         switch.append((f"{root}{urls.path_href(here)}?{urlencode(args)}", code, label, code == lang))
+    live = g.get("live")
+    built = live.release.built_at if live is not None else None
+    legal_links = [(f"{root}/{page}{suffix}", i18n.t(page, lang)) for page in urls.LEGAL_PAGES]
     return {
         "lang": lang,
+        "legal_links": legal_links,
+        "editor_url": f"{root}/{urls.EDITOR_ASSET}" if _editor_file().is_file() else "",
+        "last_updated": i18n.when(built, lang) if built else "",
+        "last_updated_iso": built.isoformat() if built else "",
+        "plural": lambda key, count: i18n.n(key, count, lang),
+        "fmt_date": lambda value: i18n.when(value, lang),
+        "fmt_number": lambda value: i18n.number(value, lang),
         "site_name": i18n.t("site_name", lang),
         "home_url": f"{root}/{suffix}",
         "nav_links": [(href, i18n.t(key, lang)) for href, key in nav],
@@ -78,13 +90,34 @@ def _home(config: Config, lang: str, links) -> str:
     office_iri = store.office()
     office = store.describe(office_iri) if office_iri else None
     office_page = PageBuilder(Context(config.base_iri), links, lang).page(office) if office else None
+    alignments = store.listing("alignments")
+    alignments.add_labels(store.labels({goal_iri(n) for n in SDG_GOALS}))
+    the_overview = overview(partners, ib, links, lang)
+    pictures = chart(alignments, ib, [c.key for c in the_overview.dimensions], links, lang)
     return render_template(
-        "home.html", title=i18n.t("home", lang), office=office_page, overview=overview(partners, ib, links, lang),
+        "home.html", chart=pictures, title=i18n.t("home", lang), office=office_page, overview=the_overview,
         partners=[(links.href(i.iri), partners.label_literal(i.iri, lang)) for i in partners.items[:HOME_LIST_LIMIT]],
         partner_total=len(partners.items),
         events=[(links.href(i.iri), events.label_literal(i.iri, lang)) for i in events.items[:HOME_LIST_LIMIT]],
-        event_total=len(events.items), links=links,
+        event_total=len(events.items), links=links, schema_org=catalog_schema_org(lang),
+        meta_description=(office_page.description.text if office_page and office_page.description
+                          else i18n.t("intro_fallback", lang)),
+        canonical_url=config.base_iri + (f"?lang={lang}" if links.lang_query else ""),
     )
+
+
+def _editor_file():
+    config: Config = current_app.config["PUBLISHER"]
+    return config.root / urls.EDITOR_BUILD
+
+
+@bp.route("/" + urls.EDITOR_ASSET)
+def editor_asset() -> Response:
+    """The bundled SPARQL editor (CodeMirror 6), when the set-up built it; else 404 and the plain textarea."""
+    path = _editor_file()
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="text/javascript", max_age=3600, conditional=True, etag=True)
 
 
 SEARCH_OFFERS = (formats.HTML, formats.JSONLD, formats.JSON_GRAPH)

@@ -18,6 +18,7 @@ from publisher.core.named_queries import CONCEPT_KINDS, NamedQuery, ParameterErr
 from publisher.core.namespaces import SDG_GOALS
 from publisher.core.urls import split_extension
 from publisher.serve.store.base import QueryError
+from publisher.serve.web import i18n
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
 from publisher.serve.web.sparql import (
@@ -62,8 +63,12 @@ def index() -> Response:
             "description": dict(q.descriptions),
             "parameters": [{"name": p.name, "kind": p.kind, "default": p.default} for p in q.parameters],
         } for q in queries]))
-    html = render_template("queries.html", title="Named queries", queries=queries)
-    return neg.finish(Response(html, content_type=formats.HTML.content_type))
+    lang = i18n.language()
+    html = render_template("queries.html", title="Benannte Abfragen" if lang == "de" else "Named queries",
+                           queries=queries)
+    response = Response(html, content_type=formats.HTML.content_type)
+    response.vary.add("Accept-Language")  # the page is German or English by the request
+    return neg.finish(response)
 
 
 @bp.route("/" + urls.QUERIES + "/<name>")
@@ -73,7 +78,8 @@ def run(name: str) -> Response:
     name, _, extension = name.partition(".")
     query = named_queries().get(name)
     if query is None:
-        abort(404, description=f"There is no named query {name!r}; see /queries.")
+        abort(404, description=f"Es gibt keine benannte Abfrage {name!r}; siehe /queries. / "
+                                 f"There is no named query {name!r}; see /queries.")
     args = request.args.to_dict()
     try:
         if extension:  # ``.xml`` names SPARQL XML, whose document extension is ``.srx``
@@ -111,11 +117,12 @@ def _page(config: Config, query: NamedQuery, args: dict, substitutions: tuple, r
                (choices(p.kind) if p.kind in CONCEPT_KINDS else None)} for p in query.parameters]
     g.keep_args = tuple(p.name for p in query.parameters)
     html = render_template(
-        "query.html", title=query.title("en"), query=query, fields=fields,
+        "query.html", title=query.title(i18n.language()), query=query, fields=fields,
         text=query.sparql(config.base_iri), editor=editor_text(query, config.base_iri, substitutions),
         result=table(result), result_meta=result,
         downloads=download_links(values, f"{request.script_root}/{urls.QUERIES}/{query.name}"),
     )
     response = Response(html, content_type=formats.HTML.content_type)
     response.vary.add("Accept")
+    response.vary.add("Accept-Language")
     return response

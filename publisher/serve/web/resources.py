@@ -10,7 +10,9 @@ same release serves correctly on any host.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
 from datetime import datetime
 
@@ -21,10 +23,13 @@ from publisher.core import formats, urls
 from publisher.core.config import Config
 from publisher.core.describe import Description
 from publisher.core.jsonld import Context
-from publisher.core.listing import COLUMNS, KINDS, restore_cell
+from publisher.core.listing import KINDS, restore_cell
+from publisher.core.namespaces import SDG_GOALS, goal_iri
 from publisher.core.text import positive_int
 from publisher.core.urls import Urls, split_extension
 from publisher.serve.render.api import list_page, page_slice
+from publisher.serve.render.lists import PARAMETERS as LIST_PARAMETERS
+from publisher.serve.render.lists import ListBuilder, view_csv, view_json
 from publisher.serve.render.rdf import serialize, with_document
 from publisher.serve.render.views import PageBuilder
 from publisher.serve.web import i18n
@@ -138,7 +143,9 @@ def listing(kind: str, ext: str | None = None) -> Response:
     links = linker()
     paging: list[str] = []
     if fmt is formats.HTML:
-        body = memo((g.live.release.id, "list", kind, lang, links), lambda: _list_page(layout, kind, links))
+        g.keep_args = LIST_PARAMETERS
+        body = memo((g.live.release.id, "list", kind, lang, links, tuple(sorted(_view_args().items()))),
+                    lambda: _list_page(layout, kind, links))
     elif fmt.body_format == formats.JSONLD.name:  # JSON-LD and application/json: paged (see list_pages)
         body, paging = list_pages(kind, links, ext)
     else:
@@ -189,12 +196,49 @@ def read_rows(layout, kind: str) -> list[dict[str, str]]:
         return [{k: restore_cell(v) for k, v in row.items()} for row in csv.DictReader(io.StringIO(f.read()))]
 
 
+def _list_view(kind: str, links: Urls, lang: str, args: dict[str, str]):
+    """The list as people see it, filtered and sorted by ``args`` (publisher.serve.render.lists)."""
+    config: Config = current_app.config["PUBLISHER"]
+    store = g.live.store
+    listing_ = store.listing(kind)
+    listing_.add_labels(store.labels({goal_iri(n) for n in SDG_GOALS}))
+    builder = ListBuilder(listing_, config.base_iri + "def/", links, lang, links.local(kind))
+    return builder.view(args)
+
+
+def _view_args() -> dict[str, str]:
+    # Only the list's own parameters, each short: a cached page never repeats anything else.
+    return {k: request.args[k][:40] for k in LIST_PARAMETERS if request.args.get(k)}
+
+
 def _list_page(layout, kind: str, links: Urls) -> bytes:
-    rows = read_rows(layout, kind)
-    return render_template("list.html", kind=kind, columns=COLUMNS[kind], rows=rows, links=links,
-                           title=i18n.t(kind, i18n.language()),
+    lang = i18n.language()
+    args = _view_args()
+    view = _list_view(kind, links, lang, args)
+    twins = [(f"{links.local(kind)}/{urls.LIST_VIEW}.{ext}" + (f"?{view.query}" if view.query else ""), label)
+             for ext, label in (("csv", "CSV"), ("json", "JSON"))]
+    return render_template("list.html", kind=kind, view=view, links=links, title=i18n.t(kind, lang),
+                           twins=twins, meta_description=i18n.t("list_description_" + kind, lang),
                            formats=[(links.document(kind, f), f) for f in LIST_FORMATS
                                     if f is not formats.HTML]).encode()
+
+
+@bp.route("/<any(partners, events, alignments):kind>/" + urls.LIST_VIEW + ".<any(csv, json):ext>")
+def list_view_export(kind: str, ext: str) -> Response:
+    """The rows of one list view, as CSV or JSON, in the language of the page they come from."""
+    lang, links = i18n.language(), linker()
+    args = _view_args()
+    key = (g.live.release.id, "list-view", kind, ext, lang, tuple(sorted(args.items())))
+    if ext == "csv":
+        body = memo(key, lambda: view_csv(_list_view(kind, links, lang, args)).encode())
+        fmt = formats.CSV
+    else:
+        body = memo(key, lambda: json.dumps(view_json(_list_view(kind, links, lang, args)),
+                                            ensure_ascii=False, indent=1).encode())
+        fmt = formats.JSON
+    return neg.respond(body, fmt, etag=release_etag("list-view", kind, ext, lang,
+                                                    hashlib.sha256(repr(key).encode()).hexdigest()[:16]),
+                       last_modified=last_modified(), vary_language=True)
 
 
 __all__ = ["KINDS", "bp", "linker", "public_url", "release_etag", "last_modified", "render_description"]

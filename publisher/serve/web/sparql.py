@@ -440,4 +440,5 @@ def _page(config: Config, query: str, *, result: QueryResult | None = None, erro
     if result is not None:
         add_result_headers(response, result, config)
     response.vary.add("Accept")
+    response.vary.add("Accept-Language")  # the page is German or English by the request
     return response

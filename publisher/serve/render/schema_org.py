@@ -1,0 +1,127 @@
+"""schema.org ``DataCatalog`` and ``Dataset`` JSON-LD from the DCAT-AP.de catalogue, for dataset search engines.
+
+Google Dataset Search and others read schema.org, not DCAT; this maps the catalogue's own statements
+(titles, descriptions, licence, publisher, distributions, spatial and temporal coverage) and invents
+nothing. Embedded in the pages as a ``<script type="application/ld+json">`` data block, which browsers
+never execute (so the pages' Content-Security-Policy needs no exception).
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS
+
+from publisher.serve.render.catalog_pages import datasets, text
+
+SCHEMA_CONTEXT = "https://schema.org/"
+
+
+def _texts(graph: Graph, subject, predicate) -> list[dict]:
+    return [{"@value": str(o), "@language": o.language} if getattr(o, "language", None) else {"@value": str(o)}
+            for o in sorted(graph.objects(subject, predicate), key=lambda o: (getattr(o, "language", "") or ""))]
+
+
+def _organization(graph: Graph, agent) -> dict:
+    return {"@type": "Organization", "@id": str(agent), "name": _texts(graph, agent, FOAF.name)}
+
+
+def _licence(graph: Graph, subject) -> str | None:
+    value = graph.value(subject, DCTERMS.license)
+    return str(value) if value is not None else None
+
+
+def _temporal(graph: Graph, subject) -> str | None:
+    period = graph.value(subject, DCTERMS.temporal)
+    if period is None:
+        return None
+    start, end = graph.value(period, DCAT.startDate), graph.value(period, DCAT.endDate)
+    if start is None and end is None:
+        return None
+    return f"{start or '..'}/{end or '..'}"  # ISO 8601 interval, as schema.org asks
+
+
+def _spatial(graph: Graph, subject) -> list[dict]:
+    out = []
+    for place in sorted(graph.objects(subject, DCTERMS.spatial), key=str):
+        entry: dict = {"@type": "Place", "@id": str(place)}
+        names = _texts(graph, place, SKOS.prefLabel)
+        if names:
+            entry["name"] = names
+        out.append(entry)
+    return out
+
+
+def dataset(graph: Graph, subject: URIRef, catalog: URIRef, lang: str) -> dict:
+    """One ``schema:Dataset`` with its ``DataDownload`` distributions."""
+    out: dict = {"@type": "Dataset", "@id": str(subject), "url": str(subject),
+                 "name": _texts(graph, subject, DCTERMS.title),
+                 "description": _texts(graph, subject, DCTERMS.description),
+                 "inLanguage": ["de", "en"],
+                 "includedInDataCatalog": {"@type": "DataCatalog", "@id": str(catalog),
+                                           "name": text(graph, catalog, DCTERMS.title, lang)}}
+    licence = _licence(graph, subject) or _licence(graph, catalog)
+    if licence:
+        out["license"] = licence
+    publisher = graph.value(subject, DCTERMS.publisher) or graph.value(catalog, DCTERMS.publisher)
+    if publisher is not None:
+        out["publisher"] = _organization(graph, publisher)
+        out["creator"] = _organization(graph, graph.value(subject, DCTERMS.creator) or publisher)
+    for key, value in (("dateModified", graph.value(subject, DCTERMS.modified)),
+                       ("datePublished", graph.value(subject, DCTERMS.issued))):
+        if value is not None:
+            out[key] = str(value)
+    keywords = [str(k) for k in graph.objects(subject, DCAT.keyword) if getattr(k, "language", None) in (None, lang)]
+    if keywords:
+        out["keywords"] = sorted(keywords)
+    spatial = _spatial(graph, subject)
+    if spatial:
+        out["spatialCoverage"] = spatial
+    temporal = _temporal(graph, subject)
+    if temporal:
+        out["temporalCoverage"] = temporal
+    distributions = []
+    for dist in sorted(graph.objects(subject, DCAT.distribution), key=str):
+        url = graph.value(dist, DCAT.downloadURL) or graph.value(dist, DCAT.accessURL)
+        if url is None:
+            continue
+        media = graph.value(dist, DCAT.mediaType)
+        entry: dict = {"@type": "DataDownload", "contentUrl": str(url),
+                       "name": text(graph, dist, DCTERMS.title, lang)}
+        if media is not None:
+            entry["encodingFormat"] = str(media).rsplit("media-types/", 1)[-1]
+        size = graph.value(dist, DCAT.byteSize)
+        if size is not None:
+            entry["contentSize"] = f"{size} B"
+        distributions.append(entry)
+    if distributions:
+        out["distribution"] = distributions
+    return out
+
+
+def catalog_document(graph: Graph, catalog: str, lang: str) -> dict:
+    """The ``DataCatalog`` with every ``Dataset`` of the catalogue."""
+    node = URIRef(catalog)
+    doc: dict = {"@context": SCHEMA_CONTEXT, "@type": "DataCatalog", "@id": catalog, "url": catalog,
+                 "name": _texts(graph, node, DCTERMS.title), "description": _texts(graph, node, DCTERMS.description),
+                 "dataset": [dataset(graph, d, node, lang) for d in datasets(graph, node)]}
+    licence = _licence(graph, node)
+    if licence:
+        doc["license"] = licence
+    publisher = graph.value(node, DCTERMS.publisher)
+    if publisher is not None:
+        doc["publisher"] = doc["creator"] = _organization(graph, publisher)
+    spatial = _spatial(graph, node)
+    if spatial:
+        doc["spatialCoverage"] = spatial
+    temporal = _temporal(graph, node)
+    if temporal:
+        doc["temporalCoverage"] = temporal
+    return doc
+
+
+def dataset_document(graph: Graph, subject: str, catalog: str, lang: str) -> dict | None:
+    """A catalogue node's page: its ``Dataset`` JSON-LD, or None when the node is no dataset."""
+    node = URIRef(subject)
+    if (node, RDF.type, DCAT.Dataset) not in graph:
+        return None
+    return {"@context": SCHEMA_CONTEXT, **dataset(graph, node, URIRef(catalog), lang)}
