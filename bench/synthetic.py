@@ -58,6 +58,7 @@ def write_root(out: Path, triples: int, seed: int = 7) -> int:
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
     shutil.copy(REPO / "data" / "provenance.ttl", data / "provenance.ttl")
+    shutil.copy(REPO / "data" / "katalog.toml", data / "katalog.toml")  # the catalogue step reads it
     partners = max(10, (triples - ONTOLOGY_TRIPLES) // TRIPLES_PER_PARTNER)
     with open(data / "organizations.ttl", "w", encoding="utf-8") as f:
         f.write(PREFIXES)

@@ -41,7 +41,7 @@ from publisher.build.changes import write_changes
 from publisher.build.derive import derive_store
 from publisher.build.dumps import write_dumps
 from publisher.build.sources import Sources, load_sources
-from publisher.build.validation import BuildRefused, Report, shapes_graph, validate_store
+from publisher.build.validation import BuildRefused, Report, save_cache, shapes_graph, validate_store
 from publisher.core.config import Config
 from publisher.core.namespaces import ProjectNamespaces
 from publisher.core.release import (
@@ -168,7 +168,7 @@ def load_and_validate(config: Config, progress: Progress | None = None) -> tuple
     for path in sorted(Path(config.shapes_dir).glob("*.ttl")):
         shapes_digest.update(path.name.encode() + b"\0" + path.read_bytes())
     names = names_graph(config, sources)
-    cache = config.builds / VALIDATION_CACHE if config.builds.is_dir() else None
+    cache = config.builds / VALIDATION_CACHE
     report, summary = validate_store(sources.store, shapes_graph(config), sources, names,
                                      shapes_digest=shapes_digest.hexdigest() + config.base_iri, cache_dir=cache)
     progress.step("validate", summary.to_text(), always=True)
@@ -223,7 +223,10 @@ def build(config: Config, steps: list[ArtifactStep] | None = None, now: datetime
         sources, store, _, report = load_and_validate(config, progress)
         if not report.conforms:
             raise BuildRefused(report)
-        return _publish(config, store, sources=sources, steps=steps, now=now, progress=progress)
+        release = _publish(config, store, sources=sources, steps=steps, now=now, progress=progress)
+        if report.parts is not None:
+            save_cache(config.builds / VALIDATION_CACHE, report.parts)
+        return release
 
 
 def publish(

@@ -88,6 +88,7 @@ class Finding:
 @dataclass
 class Report:
     findings: list[Finding]
+    parts: PartsSummary | None = None  # how a validation in parts went (for the build's output and cache)
 
     @property
     def violations(self) -> list[Finding]:
@@ -261,7 +262,7 @@ def _speed_up_pyshacl() -> None:
 # their labels change with every parse). A shape that needs more than one step would need a larger
 # neighbourhood here; tests/test_validation_parts.py checks parts and whole graph agree.
 
-PART_SIZE = 1500  # focus nodes per part: big enough for pyshacl's fixed cost, small enough to spread
+PART_SIZE = 5000  # focus nodes per part: big enough for pyshacl's fixed cost, small enough to spread
 SUBCLASS = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
 
 
@@ -335,16 +336,31 @@ def validate_store(store: ox.Store, shapes: Graph, sources: Sources | None, name
         summary.triples += triples
         if key:
             used.add(key)
+            if not was_cached:
+                summary.extra.setdefault("new", {})[key] = part_raws
         if was_cached:
             summary.cached += 1
         else:
             summary.validated += 1
             summary.validated_focus_nodes += len(parts[i])
-    if cache_dir is not None and cache_dir.is_dir():
-        for path in cache_dir.iterdir():  # keep only what this build used: the cache never grows
-            if path.name not in used:
-                path.unlink(missing_ok=True)
-    return _report(raws, names, sources), summary
+    summary.extra["used"] = used
+    report = _report(raws, names, sources)
+    report.parts = summary
+    return report, summary
+
+
+def save_cache(cache_dir: Path, summary: PartsSummary) -> None:
+    """Keep the results of this validation's parts for the next build (called once a release is
+    published, so that a refused build changes nothing in the builds folder); drop what it did not use."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for key, raws in summary.extra.get("new", {}).items():
+        tmp = cache_dir / f".{key}.{os.getpid()}"
+        tmp.write_bytes(pickle.dumps(raws))
+        os.replace(tmp, cache_dir / key)
+    used = summary.extra.get("used", set())
+    for path in cache_dir.iterdir():  # the cache never grows beyond one build's parts
+        if path.name not in used:
+            path.unlink(missing_ok=True)
 
 
 def far_paths(shapes: Graph) -> list[ox.NamedNode]:
@@ -420,13 +436,7 @@ def _validate_part(index: int) -> tuple[str | None, bool, int, list[RawResult]]:
     for q in quads:
         graph.add((convert(q.subject), convert(q.predicate), convert(q.object)))
     keep = {convert(n) for n in owned}
-    raws = _run_pyshacl(graph, _STATE["shapes"], keep)
-    if key and cache is not None:
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = cache / f".{key}.{os.getpid()}"
-        tmp.write_bytes(pickle.dumps(raws))
-        os.replace(tmp, cache / key)
-    return key, False, len(lines), raws
+    return key, False, len(lines), _run_pyshacl(graph, _STATE["shapes"], keep)
 
 
 def _short(term: Node | None, data: Graph) -> str:
