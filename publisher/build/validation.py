@@ -136,10 +136,14 @@ class RawResult:
 def _run_pyshacl(data: Graph, shapes: Graph, keep: Iterable[Node] | None) -> list[RawResult]:
     """pyshacl over ``data``; only results whose focus node is in ``keep`` (all if None)."""
     _speed_up_pyshacl()
-    _, results, _ = shacl_validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
-    )
     keep = set(keep) if keep is not None else None
+    _KEEP[0] = keep
+    try:
+        _, results, _ = shacl_validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+        )
+    finally:
+        _KEEP[0] = None
     # Results nested under sh:detail (from sh:node) explain their parent result, which carries the
     # project's message; listed on their own they would repeat it with pyshacl's English defaults.
     nested = set(results.objects(None, SH.detail))
@@ -216,6 +220,9 @@ class _SetList(list):
 
 
 _MEMO_ATTR = "_publisher_memo"
+# The focus nodes of the part being validated (None: all); pyshacl's targets are cut to them, so that the
+# nodes a part holds only as link targets are not validated there (their own part does that).
+_KEEP: list[set | None] = [None]
 
 
 def _speed_up_pyshacl() -> None:
@@ -223,6 +230,7 @@ def _speed_up_pyshacl() -> None:
     of ``Shape.validate``, 50 million rdflib term comparisons):
 
     - the constraint parameters are looked up in a set instead of a list;
+    - the targets of a shape are cut to the focus nodes of the part being validated;
     - a shape validated against one single node (what sh:node, sh:qualifiedValueShape and sh:or do for
       each value: the same SDG target or partner for thousands of alignments) is evaluated once per run
       and node; the result depends only on the data graph, the shape and the node.
@@ -248,6 +256,14 @@ def _speed_up_pyshacl() -> None:
 
     validate._publisher_memo = True  # type: ignore[attr-defined]
     shape.Shape.validate = validate
+    targets = shape.Shape.focus_nodes
+
+    def focus_nodes(self, data_graph, debug=False):  # noqa: ANN001, ANN202
+        found = targets(self, data_graph, debug=debug)
+        keep = _KEEP[0]
+        return found if keep is None else {n for n in found if n in keep}
+
+    shape.Shape.focus_nodes = focus_nodes
 
 
 # --- Validation in parts --------------------------------------------------------------------------
