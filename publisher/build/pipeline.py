@@ -103,10 +103,17 @@ ARTIFACT_STEPS: list[ArtifactStep] = [write_dumps, catalog_step]
 VALIDATION_CACHE = "validation-cache"  # under the builds folder: results of unchanged parts (incremental)
 
 
-class Progress:
-    """One line per step on stderr with its elapsed time, for steps that take a second or more."""
+PROGRESS_ENV = "PUBLISHER_PROGRESS"  # "1": progress lines even when stderr is not a terminal (logs, benchmarks)
 
-    def __init__(self, enabled: bool = True) -> None:
+
+class Progress:
+    """One line per step on stderr with its elapsed time, for steps that take a second or more (and always
+    the validation's scope: all, or which parts an edit affected). On a terminal, or with PUBLISHER_PROGRESS=1;
+    scripts that read the build's output line by line see only what they saw before."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        if enabled is None:
+            enabled = sys.stderr.isatty() or os.environ.get(PROGRESS_ENV) == "1"
         self.enabled, self.started = enabled, time.perf_counter()
         self.last = self.started
 
