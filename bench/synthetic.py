@@ -58,6 +58,7 @@ def write_root(out: Path, triples: int, seed: int = 7) -> int:
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
     shutil.copy(REPO / "data" / "provenance.ttl", data / "provenance.ttl")
+    shutil.copy(REPO / "data" / "katalog.toml", data / "katalog.toml")  # the catalogue step reads it
     partners = max(10, (triples - ONTOLOGY_TRIPLES) // TRIPLES_PER_PARTNER)
     with open(data / "organizations.ttl", "w", encoding="utf-8") as f:
         f.write(PREFIXES)
@@ -73,7 +74,7 @@ def write_root(out: Path, triples: int, seed: int = 7) -> int:
             n = e // 30
             f.write(f'event:e{n:06d} a schema:Event ;\n    schema:name "Zeltdorf {n}"@de , "Tent village {n}"@en ;\n'
                     f'    schema:startDate "{2000 + n % 25}-05-{1 + n % 28:02d}"^^xsd:date ;\n'
-                    f"    schema:organizer org:p{e:07d} ;\n    schema:attendee "
+                    f"    schema:organizer org:p{e:07d} ;\n    dcterms:source <source/seed> ;\n    schema:attendee "
                     + " , ".join(f"org:p{i:07d}" for i in range(e, min(e + 30, partners))) + " .\n")
     with open(data / "alignments.ttl", "w", encoding="utf-8") as f:
         f.write(PREFIXES)

@@ -24,6 +24,8 @@ import json
 import logging
 import os
 import shutil
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -36,12 +38,12 @@ from rdflib import Dataset, Graph, URIRef
 from publisher import __version__
 from publisher.build.catalog.step import catalog_step
 from publisher.build.changes import write_changes
-from publisher.build.derive import derive_shortcuts
+from publisher.build.derive import derive_store
 from publisher.build.dumps import write_dumps
 from publisher.build.feed import feed_step
 from publisher.build.legal_texts import check_legal_texts
 from publisher.build.sources import Sources, load_sources
-from publisher.build.validation import BuildRefused, Report, shapes_graph, validate
+from publisher.build.validation import BuildRefused, Report, save_cache, shapes_graph, validate_store
 from publisher.core.config import Config
 from publisher.core.namespaces import ProjectNamespaces
 from publisher.core.release import (
@@ -79,8 +81,8 @@ class BuildContext:
 
     config: Config
     ns: ProjectNamespaces
-    dataset: Dataset
-    graph: Graph
+    dataset: Dataset | None  # None when built from the store (every step reads ``store``)
+    graph: Graph | None
     store: ox.Store
     layout: Layout
     manifest: dict
@@ -101,27 +103,86 @@ ArtifactStep = Callable[[BuildContext], None]
 ARTIFACT_STEPS: list[ArtifactStep] = [write_dumps, catalog_step, feed_step, check_legal_texts]
 
 
-def load_and_derive(config: Config) -> tuple[Sources, Dataset, Graph]:
-    """Load every source and add the derived triples (to the dataset as their own graph, and to the
-    union graph that validation reads); raises SourceError."""
-    ns = ProjectNamespaces(config.base_iri)
+VALIDATION_CACHE = "validation-cache"  # under the builds folder: results of unchanged parts (incremental)
+
+
+PROGRESS_ENV = "PUBLISHER_PROGRESS"  # "1": progress lines even when stderr is not a terminal (logs, benchmarks)
+
+
+class Progress:
+    """One line per step on stderr with its elapsed time, for steps that take a second or more (and always
+    the validation's scope: all, or which parts an edit affected). On a terminal, or with PUBLISHER_PROGRESS=1;
+    scripts that read the build's output line by line see only what they saw before."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        if enabled is None:
+            enabled = sys.stderr.isatty() or os.environ.get(PROGRESS_ENV) == "1"
+        self.enabled, self.started = enabled, time.perf_counter()
+        self.last = self.started
+
+    def step(self, name: str, detail: str = "", always: bool = False) -> None:
+        now = time.perf_counter()
+        if self.enabled and (always or now - self.last >= 1.0):
+            text = f"[{now - self.started:6.1f}s] {name} ({now - self.last:.1f}s)" + (f": {detail}" if detail else "")
+            print(text, file=sys.stderr, flush=True)
+        self.last = now
+
+
+def load_store(config: Config, progress: Progress | None = None) -> Sources:
+    """Load every source (Oxigraph parses) and add the derived triples as their own graph of
+    ``sources.store``; raises SourceError."""
+    progress = progress or Progress(False)
     sources = load_sources(config)
-    dataset = sources.dataset()
-    graph = sources.union()
-    for prefix, iri in ns.prefixes().items():
-        graph.bind(prefix, iri, override=True, replace=True)
-    derived = derive_shortcuts(graph, ns)
-    target = dataset.graph(URIRef(ns.graph["derived"]))
-    for triple in derived:
-        target.add(triple)
-    graph += derived
-    return sources, dataset, graph
+    progress.step("load", f"{len(sources.store)} quads from {len(sources.files)} files")
+    ns = ProjectNamespaces(config.base_iri)
+    derived = ox.NamedNode(str(ns.graph["derived"]))
+    sources.store.extend(ox.Quad(t.subject, t.predicate, t.object, derived)
+                         for t in derive_store(sources.store, ns))
+    progress.step("derive")
+    return sources
 
 
-def load_and_validate(config: Config) -> tuple[Sources, Dataset, Graph, Report]:
-    """Load, derive and validate the whole; raises SourceError."""
-    sources, dataset, graph = load_and_derive(config)
-    return sources, dataset, graph, validate(graph, shapes_graph(config), sources)
+def names_graph(config: Config, sources: Sources) -> Graph:
+    """An empty graph with the prefixes findings are written with (the files' own, then the project's)."""
+    g = Graph()
+    for prefix, iri in sources.prefixes().items():
+        g.bind(prefix, iri, override=False)
+    for prefix, iri in ProjectNamespaces(config.base_iri).prefixes().items():
+        g.bind(prefix, iri, override=True, replace=True)
+    return g
+
+
+def load_and_derive(config: Config) -> tuple[Sources, Dataset, Graph]:
+    """Load and derive, as rdflib objects (for small callers such as the table import); raises SourceError."""
+    sources = load_store(config)
+    dataset = Dataset()
+    union = Graph()
+    for prefix, iri in names_graph(config, sources).namespaces():
+        union.bind(prefix, iri, override=True, replace=True)
+    from publisher.build.sources import TermConverter
+
+    convert = TermConverter()
+    for q in sources.store:
+        triple = (convert(q.subject), convert(q.predicate), convert(q.object))
+        dataset.graph(URIRef(q.graph_name.value)).add(triple)
+        union.add(triple)
+    return sources, dataset, union
+
+
+def load_and_validate(config: Config, progress: Progress | None = None) -> tuple[Sources, ox.Store, Graph, Report]:
+    """Load, derive and validate the whole (in parts, incrementally when a build folder holds the
+    results of the last build); returns the sources, their store, the prefixes and the report."""
+    progress = progress or Progress(False)
+    sources = load_store(config, progress)
+    shapes_digest = hashlib.sha256()
+    for path in sorted(Path(config.shapes_dir).glob("*.ttl")):
+        shapes_digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    names = names_graph(config, sources)
+    cache = config.builds / VALIDATION_CACHE
+    report, summary = validate_store(sources.store, shapes_graph(config), sources, names,
+                                     shapes_digest=shapes_digest.hexdigest() + config.base_iri, cache_dir=cache)
+    progress.step("validate", summary.to_text(), always=True)
+    return sources, sources.store, names, report
 
 
 @contextlib.contextmanager
@@ -168,35 +229,46 @@ def build(config: Config, steps: list[ArtifactStep] | None = None, now: datetime
     returned (its id is then the one that was served before).
     """
     with build_lock(config.builds):
-        sources, dataset, graph, report = load_and_validate(config)
+        progress = Progress()
+        sources, store, _, report = load_and_validate(config, progress)
         if not report.conforms:
             raise BuildRefused(report)
-        return _publish(config, dataset, graph, sources=sources, steps=steps, now=now)
+        release = _publish(config, store, sources=sources, steps=steps, now=now, progress=progress)
+        if report.parts is not None:
+            save_cache(config.builds / VALIDATION_CACHE, report.parts)
+        return release
 
 
 def publish(
     config: Config,
-    dataset: Dataset,
-    graph: Graph,
+    dataset: Dataset | None = None,
+    graph: Graph | None = None,
     *,
     sources: Sources | None = None,
     steps: list[ArtifactStep] | None = None,
     now: datetime | None = None,
 ) -> Release:
-    """Write a release from an already validated dataset and switch ``current`` to it."""
+    """Write a release from already validated data and switch ``current`` to it: ``sources`` (whose
+    store holds the derived graph too, as ``load_and_derive`` leaves it) or else an rdflib ``dataset``."""
+    if sources is not None:
+        store = sources.store
+    else:
+        store = ox.Store()
+        store.load(dataset.serialize(format="nquads").encode("utf-8"), format=ox.RdfFormat.N_QUADS)
     with build_lock(config.builds):
-        return _publish(config, dataset, graph, sources=sources, steps=steps, now=now)
+        return _publish(config, store, sources=sources, steps=steps, now=now, progress=Progress(False))
 
 
-def _publish(config: Config, dataset: Dataset, graph: Graph, *, sources: Sources | None,
-             steps: list[ArtifactStep] | None, now: datetime | None) -> Release:
+def _publish(config: Config, data: ox.Store, *, sources: Sources | None,
+             steps: list[ArtifactStep] | None, now: datetime | None, progress: Progress) -> Release:
     now = now or datetime.now(UTC)
     builds = config.builds
     steps = ARTIFACT_STEPS if steps is None else steps
     releases_dir(builds).mkdir(parents=True, exist_ok=True)
-    nquads = _nquads(dataset)
+    nquads = _nquads(data)
     content_hash = _content_hash(nquads)
     fingerprint = _fingerprint(config, content_hash, steps)
+    progress.step("hash", f"{len(nquads)} quads")
     previous = current_release(builds)
     if previous is not None and previous.manifest.get("fingerprint") == fingerprint and not previous.verify():
         log.info("content equals release %s; nothing published", previous.id)
@@ -206,23 +278,32 @@ def _publish(config: Config, dataset: Dataset, graph: Graph, *, sources: Sources
     tmp.mkdir()
     try:
         layout = Layout(tmp)
-        layout.dataset.write_text("\n".join(nquads) + "\n", encoding="utf-8")
+        with open(layout.dataset, "w", encoding="utf-8") as f:
+            for line in nquads:
+                f.write(line)
+                f.write("\n")
+        quads = len(nquads)
+        del nquads
         store = ox.Store(str(layout.store))
         store.bulk_load(path=str(layout.dataset), format=ox.RdfFormat.N_QUADS)
-        manifest = _manifest(config, build_id, now, nquads, store, sources)
+        progress.step("store")
+        manifest = _manifest(config, build_id, now, quads, store, sources)
         manifest["content_hash"], manifest["fingerprint"] = content_hash, fingerprint
         manifest["previous"] = previous.id if previous is not None else None
-        ctx = BuildContext(config, ProjectNamespaces(config.base_iri), dataset, graph, store,
+        ctx = BuildContext(config, ProjectNamespaces(config.base_iri), None, None, store,
                            layout, manifest, previous, sources)
         # Every release's change list comes before the artifact steps, so that they may read it (the feed).
         manifest["changes"] = write_changes(layout, build_id, previous, config.base_iri)["summary"]
+        progress.step("changes")
         for step in steps:
             step(ctx)
+            progress.step(getattr(step, "__name__", "step"))
         store.flush()
         del store, ctx
         gc.collect()  # close the store before its files are hashed
         # Last: the manifest vouches for every file written above.
         manifest["files"] = file_entries(layout)
+        progress.step("manifest")
         with open(layout.manifest, "w", encoding="utf-8") as f:
             f.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
             f.flush()
@@ -277,9 +358,9 @@ def _new_id(builds: Path, now: datetime) -> str:
     return stamp.strftime(ID_TIME_FORMAT) + "-" + uuid.uuid4().hex[:6]
 
 
-def _nquads(dataset: Dataset) -> list[str]:
-    """Sorted N-Quads, so that the same data always gives the same bytes and hash."""
-    text = dataset.serialize(format="nquads")
+def _nquads(store: ox.Store) -> list[str]:
+    """Sorted N-Quads (written by Oxigraph), so that the same data always gives the same bytes and hash."""
+    text = store.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8")
     return sorted({line for line in text.splitlines() if line.strip()})
 
 
@@ -303,7 +384,7 @@ def _fingerprint(config: Config, content_hash: str, steps: list[ArtifactStep]) -
     return "sha256:" + hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def _manifest(config: Config, build_id: str, now: datetime, nquads: list[str], store: ox.Store,
+def _manifest(config: Config, build_id: str, now: datetime, quads: int, store: ox.Store,
               sources: Sources | None) -> dict:
     classes = {
         str(row["c"].value): int(row["n"].value)
@@ -324,7 +405,7 @@ def _manifest(config: Config, build_id: str, now: datetime, nquads: list[str], s
         "base_iri": config.base_iri,
         "tool": {"name": "dortmund-ib-publisher", "version": __version__},
         "triples": triples,
-        "quads": len(nquads),
+        "quads": quads,
         "graphs": graphs,
         "classes": classes,
         "sources": [s.relpath for s in sources] if sources else [],

@@ -15,8 +15,9 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urljoin
 
+import pyoxigraph as ox
 import rfc3987
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from publisher.core.config import Config
@@ -24,6 +25,7 @@ from publisher.core.config import Config
 # Turtle and N-Triples only: they never make the parser fetch anything (JSON-LD contexts and RDF/XML
 # entities could), and they give line numbers for errors.
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt"}
+OX_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES}
 
 
 # rdflib logs a traceback for every ill-typed literal ("27.11.2026"^^xsd:date) and a warning for every
@@ -57,14 +59,41 @@ class SourceError(Exception):
         super().__init__(f"{where}: {body}")
 
 
-@dataclass
 class SourceFile:
-    path: Path
-    relpath: str
-    graph_iri: URIRef
-    graph: Graph
-    lines: list[str] = field(repr=False)
-    base_iri: str = ""
+    """One loaded file: its triples live in the named graph ``graph_iri`` of ``store`` (parsed by Oxigraph);
+    ``lines`` are kept to name the line of a finding, looked up only when there is something to report."""
+
+    def __init__(self, path: Path, relpath: str, graph_iri: URIRef, store: ox.Store, lines: list[str],
+                 base_iri: str = "") -> None:
+        self.path, self.relpath, self.graph_iri, self.store = path, relpath, graph_iri, store
+        self.lines, self.base_iri = lines, base_iri
+        self.ox_graph = ox.NamedNode(str(graph_iri))
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.relpath!r})"
+
+    def triples(self) -> Iterator[ox.Triple]:
+        """The file's triples as Oxigraph terms."""
+        for q in self.store.quads_for_pattern(None, None, None, self.ox_graph):
+            yield ox.Triple(q.subject, q.predicate, q.object)
+
+    def has(self, subject: Node, predicate: Node | None = None) -> bool:
+        """Whether the file states anything about ``subject`` (with ``predicate``, if given)."""
+        s, p = to_ox(subject), to_ox(predicate) if predicate is not None else None
+        if s is None or (predicate is not None and p is None):
+            return False
+        return next(iter(self.store.quads_for_pattern(s, p, None, self.ox_graph)), None) is not None
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The file as an rdflib graph (for small callers such as the table import), made on demand."""
+        g = Graph()
+        for prefix, ns in self.prefixes.items():
+            g.bind(prefix, ns, override=False)
+        convert = TermConverter()
+        for t in self.triples():
+            g.add((convert(t.subject), convert(t.predicate), convert(t.object)))
+        return g
 
     @cached_property
     def prefixes(self) -> dict[str, str]:
@@ -117,7 +146,7 @@ class SourceFile:
             if not statement_open and text[:1] not in (" ", "\t") and not _DIRECTIVE_RE.match(text):
                 m = _SUBJECT_RE.match(text)
                 iri = self._resolve(m.group(1)) if m else None
-                if iri is not None and (iri, None, None) in self.graph:
+                if iri is not None and self.has(iri):
                     blocks.append((iri, number, m.group(1)))
             statement_open = not stripped.endswith(".")
         return blocks
@@ -132,12 +161,14 @@ class SourceFile:
 
 @dataclass
 class Sources:
-    """Every loaded file, in a stable order, and the dataset they make together."""
+    """Every loaded file, in a stable order, and the dataset they make together (one Oxigraph store)."""
 
     config: Config
     files: list[SourceFile]
+    store: ox.Store = field(default_factory=ox.Store)
 
     def dataset(self) -> Dataset:
+        """The files as an rdflib dataset (for small callers; the build reads ``store``)."""
         ds = Dataset()
         for source in self.files:
             target = ds.graph(source.graph_iri)
@@ -153,13 +184,21 @@ class Sources:
             g += source.graph
         return g
 
+    def prefixes(self) -> dict[str, str]:
+        """Every prefix the files declare (the first file's wins), as rdflib's union would bind them."""
+        found: dict[str, str] = {}
+        for source in self.files:
+            for prefix, ns in source.prefixes.items():
+                found.setdefault(prefix, ns)
+        return found
+
     def locate(self, subject: Node, predicate: Node | None = None) -> tuple[str, int | None] | None:
         """The file (and line) that describes ``subject``; the one stating ``predicate`` if any does."""
         fallback = None
         for source in self.files:
-            if (subject, None, None) not in source.graph:
+            if not source.has(subject):
                 continue
-            if predicate is not None and (subject, predicate, None) in source.graph:
+            if predicate is not None and source.has(subject, predicate):
                 return source.relpath, source.line_of(subject, predicate)
             fallback = fallback or (source.relpath, source.line_of(subject))
         return fallback
@@ -201,8 +240,11 @@ def source_paths(config: Config) -> list[Path]:
     return paths
 
 
-def load_file(path: Path, config: Config, relpath: str | None = None) -> SourceFile:
+def load_file(path: Path, config: Config, relpath: str | None = None, store: ox.Store | None = None) -> SourceFile:
+    """Parse one file with Oxigraph into its named graph of ``store``; a file Oxigraph refuses (or one with
+    an IRI RFC 3987 forbids) is read again with rdflib, whose errors name what to fix and where."""
     relpath = relpath or _relative(path, config.root)
+    store = store if store is not None else ox.Store()
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -218,27 +260,55 @@ def load_file(path: Path, config: Config, relpath: str | None = None) -> SourceF
         ) from None
     text = text.removeprefix(BOM)  # editors on Windows write one; it is not part of the Turtle
     graph_iri = URIRef(config.iri("graph/" + relpath.rsplit(".", 1)[0]))
+    source = SourceFile(path, relpath, graph_iri, store, text.splitlines(), config.base_iri)
+    try:
+        store.bulk_load(text.encode("utf-8"), format=OX_FORMATS[path.suffix], base_iri=config.base_iri,
+                        to_graph=source.ox_graph)
+        clean = _iris_clean(source)
+    except (SyntaxError, ValueError):
+        clean = False
+    if not clean:
+        if store.contains_named_graph(source.ox_graph):
+            store.remove_graph(source.ox_graph)
+        graph = _parse_with_rdflib(text, path, relpath, config)
+        _check_iris(graph, source)
+        store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), source.ox_graph) for s, p, o in graph)
+    return source
+
+
+def _parse_with_rdflib(text: str, path: Path, relpath: str, config: Config) -> Graph:
     graph = Graph()
     try:
         graph.parse(data=text, format=RDF_SUFFIXES[path.suffix], publicID=config.base_iri)
     except Exception as exc:  # rdflib raises many types; each becomes one clear message
         line, message_de, message_en = _syntax_error_location(exc)
         raise SourceError(relpath, message_en, line, message_de) from None
-    source = SourceFile(path, relpath, graph_iri, graph, text.splitlines(), config.base_iri)
-    _check_iris(source)
-    return source
+    return graph
 
 
 def load_sources(config: Config) -> Sources:
     """Load every source file; the first unreadable one stops the load with its file and line."""
-    sources = Sources(config, [load_file(p, config) for p in source_paths(config)])
+    store = ox.Store()
+    sources = Sources(config, [load_file(p, config, store=store) for p in source_paths(config)], store)
     sources.check_duplicate_blocks(config.data_dir)
     return sources
 
 
-def _check_iris(source: SourceFile) -> None:
+def _iris_clean(source: SourceFile) -> bool:
+    """Whether every IRI of the file (each distinct one checked once) is one RFC 3987 allows."""
+    iris: set[str] = set()
+    for t in source.triples():
+        for term in (t.subject, t.predicate, t.object):
+            if isinstance(term, ox.NamedNode):
+                iris.add(term.value)
+            elif isinstance(term, ox.Literal):
+                iris.add(term.datatype.value)
+    return all(not BIDI_CONTROLS.search(iri) and rfc3987.match(iri, rule="IRI") for iri in iris)
+
+
+def _check_iris(graph: Graph, source: SourceFile) -> None:
     """Refuse IRIs that RFC 3987 forbids (rdflib accepts ``<https://x/"y>`` and then cannot write it)."""
-    for triple in source.graph:
+    for triple in graph:
         for term in triple:
             iri = term.datatype if isinstance(term, Literal) else term
             if not isinstance(iri, URIRef):
@@ -257,6 +327,50 @@ def _check_iris(source: SourceFile) -> None:
                 "Steuerzeichen für die Schreibrichtung sind in einer IRI nicht erlaubt (RFC 3987). Schreiben Sie "
                 "eine Webadresse als <https://…> und kodieren Sie solche Zeichen (Leerzeichen als %20, \" als %22).",
             )
+
+
+class TermConverter:
+    """Oxigraph terms to rdflib terms, each distinct term converted once (predicates and types repeat)."""
+
+    def __init__(self) -> None:
+        self.cache: dict[object, Node] = {}
+
+    def __call__(self, term: object) -> Node:
+        hit = self.cache.get(term)
+        if hit is None:
+            hit = self.cache[term] = to_rdflib(term)
+        return hit
+
+
+def to_rdflib(term: object) -> Node:
+    """One Oxigraph term as rdflib's (blank nodes keep their label, so that findings name the same node)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def to_ox(node: Node | None) -> ox.NamedNode | ox.BlankNode | ox.Literal | None:
+    """One rdflib term as Oxigraph's (None for what Oxigraph cannot hold)."""
+    if isinstance(node, URIRef):
+        return ox.NamedNode(str(node))
+    if isinstance(node, BNode):
+        return ox.BlankNode(str(node))
+    if isinstance(node, Literal):
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        if node.datatype is not None:
+            return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
+        return ox.Literal(str(node))
+    return None
 
 
 def _is_under(path: Path, folder: Path) -> bool:
@@ -365,6 +479,8 @@ def _previous_token_end(doc: str, pos: int) -> int:
 
 def _strip_comment(text: str) -> str:
     """``text`` without a trailing ``# comment`` (a ``#`` inside "…" or <…> is kept)."""
+    if "#" not in text:
+        return text
     quote = None
     for i, ch in enumerate(text):
         if quote:
