@@ -21,18 +21,14 @@ import io
 import itertools
 import logging
 import os
-import threading
 import time
 
 import pyoxigraph as ox
 import requests
-from rdflib import Graph
 
 from publisher.core import describe as describing
-from publisher.core import listing
 from publisher.core import store_graphs as sg
 from publisher.core.config import Config
-from publisher.core.namespaces import SKOS, catalog_prefixes
 from publisher.core.release import RELEASES, Release
 from publisher.serve.store.base import (
     QueryError,
@@ -43,6 +39,7 @@ from publisher.serve.store.base import (
     QueryTimeout,
 )
 from publisher.serve.store.guard import _TOKEN, check_query, has_dataset_clause, query_form
+from publisher.serve.store.reads import TrustedReads
 from publisher.serve.store.results import WRITERS, _boolean, _cut, _graph
 
 log = logging.getLogger(__name__)
@@ -114,26 +111,19 @@ class _CappedReader(io.RawIOBase):
         return n
 
 
-class ExternalStore:
+class ExternalStore(TrustedReads):
     """The ``ReleaseStore`` of one release held in an external SPARQL endpoint."""
 
     def __init__(self, config: Config, release: Release) -> None:
         self.config = config
         self.endpoint = config.store
         self.release = release
-        self.base_iri = config.base_iri
-        self.layout = release.layout
+        TrustedReads.__init__(self, config.base_iri, release.layout)
         self.graphs = tuple(sg.stored_graph(self.base_iri, release.id, g) for g in sorted(release.manifest["graphs"]))
         self.prefix = sg.release_prefix(self.base_iri, release.id)
         self.union = (sg.union_graph(self.base_iri, release.id),)
         self.session = _session()
         self.engine: str | None = None  # "virtuoso", "oxigraph" … from the first answer's Server header
-        self._catalog: Graph | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def ib(self) -> str:
-        return self.base_iri + "def/"
 
     # -- HTTP ---------------------------------------------------------------------------------------------
 
@@ -223,39 +213,12 @@ class ExternalStore:
             found |= set(self.query(closure))
         return describing.Description(iri, sorted(found, key=describing.sort_key))
 
-    def listing(self, kind: str) -> listing.Listing:
-        return listing.read_listing(self, kind, self.ib)
-
-    def labels(self, iris: set[str]) -> set[ox.Triple]:
-        return listing.label_triples(self, {ox.NamedNode(i) for i in iris})
-
-    def search(self, text: str, limit: int = 50) -> list[tuple[str, ox.Literal]]:
-        return listing.search(self, text, self.ib, limit)
-
-    def office(self) -> str | None:
-        return listing.office_iri(self, self.ib)
-
     def described_iris(self, limit: int) -> list[str]:
         """Sorted here, not by the store: Virtuoso refuses ORDER BY with a LIMIT above its MaxSortedTopRows
         (10,000 by default), and the sitemap asks for up to 50,000."""
         rows = self.query(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "
                           f"{ox.Literal(self.base_iri)})) }}")
         return sorted(row["s"].value for row in rows)[:limit]
-
-    def concepts(self, scheme: str) -> list[str]:
-        rows = self.select(f"SELECT ?c WHERE {{ ?c <{SKOS.inScheme}> {ox.NamedNode(scheme)} }} ORDER BY ?c")
-        return [str(r["c"].value) for r in rows]
-
-    def catalog(self) -> Graph | None:
-        """The catalogue graph, from the release's files (as the embedded store reads it)."""
-        with self._lock:
-            if self._catalog is None and self.layout.catalog_graph.is_file():
-                graph = Graph()
-                graph.parse(self.layout.catalog_graph, format="nt")
-                for prefix, namespace in catalog_prefixes(self.base_iri).items():
-                    graph.bind(prefix, namespace, override=True)
-                self._catalog = graph
-            return self._catalog
 
     # -- user queries ------------------------------------------------------------------------------------
 
