@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.bench_slow_clients import free_port, wait_for  # noqa: E402
+from bench.bench_slow_clients import free_port, start_server, wait_for  # noqa: E402
 from publisher.core.config import Config  # noqa: E402
 
 WEB_PROCESSES = Config().workers
@@ -65,9 +65,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "PUBLISHER_BUILD_DIR": str(Path(tmp) / "build"), "PUBLISHER_ROOT": str(REPO)}
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "publisher.cli", "serve", "--host", "127.0.0.1",
-                                   "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        server = start_server(env, port)
         try:
             wait_for(port, timeout=180)
             for _ in range(20):  # warm up: the pages and one query, so that start-up costs are not counted

@@ -50,6 +50,12 @@ def wait_for(port: int, timeout: float = 60) -> None:
     raise RuntimeError(f"nothing answers on port {port}")
 
 
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    """``publisher serve`` on a loopback port, quiet (the benchmarks print their own figures)."""
+    return subprocess.Popen([sys.executable, "-m", "publisher.cli", "serve", "--host", "127.0.0.1",
+                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def slow_body(port: int, seconds: float, outcome: list[str]) -> None:
     """One socket: headers at once, then one body byte a second, until answered, closed or out of time."""
     start = time.monotonic()
@@ -112,9 +118,7 @@ def main() -> None:
         build_dir = args.build_dir or Path(tmp) / "build"
         env = {**os.environ, "PUBLISHER_BUILD_DIR": str(build_dir), "PUBLISHER_ROOT": str(REPO)}
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "publisher.cli", "serve", "--host", "127.0.0.1",
-                                   "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        server = start_server(env, port)
         try:
             wait_for(port, timeout=180)
             outcomes: list[str] = []
