@@ -67,3 +67,49 @@ def test_named_query_page_with_parameter_form(browser, server, artifacts_dir):
     assert "VALUES (?goal)" in page.get_by_label("Query", exact=True).input_value()
     assert page.locator("table.results tbody tr").count() == len(cells)
     page.close()
+
+
+# -- errors in words, the starter query (in process, no browser) --------------------------------------------
+
+BROKEN = "PREFIX schema: <http://schema.org/>\nSELECT ?name WHERE {\n  ?x schema:name ?name .\n  FILTER( }\n"
+
+
+def _get(base: str, lang: str = "de", accept: str = "text/html", **params: str):
+    from tests.inprocess import HTTP
+
+    return HTTP.get(base + "/sparql", params=params, timeout=30,
+                    headers={"Accept": accept, "Accept-Language": lang})
+
+
+def test_a_syntax_error_in_words_with_line_and_column_and_the_raw_text_in_details(in_process: str) -> None:
+    import html
+    import re
+
+    de = _get(in_process, query=BROKEN)
+    assert de.status_code == 400
+    alert = de.text[de.text.index('id="query-error"'):de.text.index("</div>", de.text.index('id="query-error"'))]
+    assert '<p class="message">Syntaxfehler in Zeile 4, Spalte 3' in alert
+    assert "unvollständig oder ungültig" in alert
+    details = re.search(r'<details class="raw-message" lang="en">(.*?)</details>', alert, flags=re.S)
+    assert details and "Expected SelectQuery" in html.unescape(details.group(1)), "the engine's text, marked English"
+    assert "Expected" not in alert[:alert.index("<details")], "no raw parser text outside the details"
+    en = _get(in_process, lang="en", query=BROKEN)
+    assert "Syntax error at line 4, column 3" in en.text
+
+
+def test_an_engine_syntax_error_names_the_undeclared_prefix(in_process: str) -> None:
+    query = "SELECT ?x WHERE {\n  ?x foo:bar ?y\n}"
+    page = _get(in_process, query=query).text
+    assert "Syntaxfehler in Zeile 2, Spalte" in page and "das Präfix „foo:“ ist nicht deklariert" in page
+    body = _get(in_process, accept="text/csv", query=query)
+    assert body.status_code == 400 and body.headers["Content-Type"].startswith("text/plain")
+    first = body.text.splitlines()[0]
+    assert first.startswith("400: Syntaxfehler in Zeile 2, Spalte")
+    assert " / Syntax error at line 2, column" in first and "the prefix “foo:” is not declared" in first
+    assert "(parser: Syntax error in the query: error at 2:" in first, "the raw text after the words"
+
+
+def test_the_plain_text_error_names_expected_keywords(in_process: str) -> None:
+    body = _get(in_process, accept="text/csv", query="PREFIX a: <http://example.org/>\nSELEC ?x").text
+    assert body.startswith("400: Syntaxfehler in Zeile 2, Spalte 1 (bei „SELEC“): „SELECT“, „CONSTRUCT“, "
+                           "„DESCRIBE“ oder „ASK“ erwartet / Syntax error at line 2, column 1")

@@ -27,6 +27,7 @@ from publisher.core import formats
 from publisher.core.config import Config
 from publisher.core.namespaces import ProjectNamespaces
 from publisher.core.urls import Urls
+from publisher.serve.render.query_errors import bilingual, explain
 from publisher.serve.render.service_description import service_description
 from publisher.serve.store.base import (
     QueryBusy,
@@ -46,6 +47,7 @@ from publisher.serve.store.pool import PooledStore, QueryBudget, QueryPool
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
 from publisher.serve.web.errors import error_response
+from publisher.serve.web.i18n import language, t
 from publisher.serve.web.resources import linker, release_etag
 
 bp = Blueprint("sparql", __name__)
@@ -248,9 +250,11 @@ def add_result_headers(response: Response, result: QueryResult, config: Config) 
     response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
 
 
-def query_error_response(exc: QueryError | ProtocolError) -> Response:
+def query_error_response(exc: QueryError | ProtocolError, query: str | None = None) -> Response:
     status = exc.status
-    response = error_response(status, exc.message)
+    # A syntax error in words, German / English, with line and column (the parser's text after it).
+    plain = bilingual(exc.message, query, t) if query and isinstance(exc, QuerySyntaxError) else None
+    response = error_response(status, plain or exc.message)
     retry_after = getattr(exc, "retry_after", None)
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
@@ -338,7 +342,7 @@ def sparql() -> Response:
             if getattr(exc, "retry_after", None):
                 page.headers["Retry-After"] = str(exc.retry_after)
             return page
-        return query_error_response(exc)
+        return query_error_response(exc, proto.query)
     if wanted.html:
         return _page(config, proto.query, result=result, proto=proto)
     return result_response(result, wanted, config)
@@ -431,10 +435,11 @@ def _page(config: Config, query: str, *, result: QueryResult | None = None, erro
         downloads = download_links(params, endpoint) if result.kind != "graph" else \
             [("Turtle", f"{endpoint}?{urlencode({**params, 'format': 'turtle'}, doseq=True)}", "results.ttl")]
     g.keep_args = ("query", "default-graph-uri", "named-graph-uri")
+    explained = explain(error, query, language(), t) if error and status == 400 else None
     html = render_template(
         "sparql.html", title="SPARQL", query=query or default_query(config),
         result=table(result) if result else None, result_meta=result, error=error,
-        status=status, downloads=downloads, examples=list(named_queries().values()), config=config,
+        explained=explained, status=status, downloads=downloads, examples=list(named_queries().values()), config=config,
     )
     response = Response(html, status=status, content_type=formats.HTML.content_type)
     if result is not None:
