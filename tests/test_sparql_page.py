@@ -12,7 +12,7 @@ def test_query_page_runs_a_query_with_the_keyboard(browser, server, artifacts_di
     page.on("request", lambda req: outside.append(req.url) if not req.url.startswith(server) else None)
     page.goto(f"{server}/sparql")
     assert page.get_attribute("html", "lang") == "en"
-    assert f"PREFIX event: <{TEST_BASE_IRI}id/event/>" in page.locator("textarea#query").input_value()
+    assert f"PREFIX ib: <{TEST_BASE_IRI}def/>" in page.locator("textarea#query").input_value()
     # Keyboard only: reach the editor (CodeMirror, or the plain textarea) with Tab, replace the query, run
     # it with Ctrl+Enter.
     in_editor = "document.activeElement.id === 'query' || document.activeElement.className === 'editor-host'"
@@ -113,3 +113,40 @@ def test_the_plain_text_error_names_expected_keywords(in_process: str) -> None:
     body = _get(in_process, accept="text/csv", query="PREFIX a: <http://example.org/>\nSELEC ?x").text
     assert body.startswith("400: Syntaxfehler in Zeile 2, Spalte 1 (bei „SELEC“): „SELECT“, „CONSTRUCT“, "
                            "„DESCRIBE“ oder „ASK“ erwartet / Syntax error at line 2, column 1")
+
+
+def _starter(base: str, lang: str) -> str:
+    import html
+    import re
+
+    page = _get(base, lang=lang).text
+    return html.unescape(re.search(r'<textarea id="query"[^>]*>(.*?)</textarea>', page, flags=re.S).group(1))
+
+
+def test_the_starter_query_is_short_runs_and_gives_partners_per_goal(in_process: str) -> None:
+    import re
+
+    for lang, title in (("de", "Maßnahmen zum Klimaschutz"), ("en", "Climate action")):
+        query = _starter(in_process, lang)
+        assert len(query.splitlines()) <= 20, "short"
+        declared = re.findall(r"^PREFIX (\w+):", query, flags=re.M)
+        assert declared and all(f"{p}:" in query.split("\n", len(declared))[-1] for p in declared), \
+            "only the prefixes it uses"
+        result = _get(in_process, accept="application/sparql-results+json", query=query)
+        assert result.status_code == 200
+        rows = result.json()["results"]["bindings"]
+        assert len(rows) >= 5, "it returns rows from this dataset"
+        assert {"goal", "title", "partners", "names"} <= set(result.json()["head"]["vars"])
+        counts = [int(r["partners"]["value"]) for r in rows]
+        assert counts == sorted(counts, reverse=True) and counts[0] >= 1
+        assert any(r["title"]["value"].startswith(title) for r in rows), (lang, [r["title"]["value"] for r in rows])
+
+
+def test_the_share_link_carries_the_query(in_process: str) -> None:
+    import html
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    page = _get(in_process, query="SELECT * WHERE { ?s ?p ?o } LIMIT 1").text
+    href = html.unescape(re.search(r'<p class="share"><a href="([^"]+)"', page).group(1))
+    assert parse_qs(urlsplit(href).query)["query"] == ["SELECT * WHERE { ?s ?p ?o } LIMIT 1"]

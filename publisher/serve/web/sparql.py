@@ -380,12 +380,23 @@ def _service_description_or_page(config: Config) -> Response:
 # --- the query page ----------------------------------------------------------------------------------------
 
 
-def default_query(config: Config) -> str:
+#: The comment of the starter query, in the page's language.
+STARTER_COMMENT = {"de": "# Partner*innen je Nachhaltigkeitsziel (SDG), die meisten zuerst",
+                   "en": "# Partners per SDG goal, the most first"}
+
+
+def default_query(config: Config, lang: str = "de") -> str:
+    """The starter query of the editor: short, only the prefixes it uses, rows from this dataset."""
     prefixes = ProjectNamespaces(config.base_iri).prefixes()
-    head = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in prefixes.items())
-    return (f"{head}\n\n# The 30 participants of the tent village, with their names\n"
-            "SELECT ?participant ?name WHERE {\n  event:zeltdorf-2023 schema:attendee ?participant .\n"
-            "  ?participant schema:name ?name .\n}\nORDER BY ?name\nLIMIT 100\n")
+    head = "\n".join(f"PREFIX {p}: <{prefixes[p]}>" for p in ("ib", "schema", "skos"))
+    title_lang = lang if lang in STARTER_COMMENT else "de"
+    return (f"{head}\n\n{STARTER_COMMENT[title_lang]}\n"
+            "SELECT ?goal ?title (COUNT(DISTINCT ?partner) AS ?partners)\n"
+            '       (GROUP_CONCAT(DISTINCT ?name; separator=", ") AS ?names)\n'
+            "WHERE {\n  ?partner ib:sdg ?goal ;\n           schema:name ?name .\n"
+            '  FILTER(LANG(?name) = "de")\n  FILTER NOT EXISTS { ?partner a schema:Event }\n'
+            f'  ?goal skos:prefLabel ?title .\n  FILTER(LANG(?title) = "{title_lang}")\n}}\n'
+            "GROUP BY ?goal ?title\nORDER BY DESC(?partners) ?title\n")
 
 
 def table(result: QueryResult) -> dict:
@@ -437,7 +448,7 @@ def _page(config: Config, query: str, *, result: QueryResult | None = None, erro
     g.keep_args = ("query", "default-graph-uri", "named-graph-uri")
     explained = explain(error, query, language(), t) if error and status == 400 else None
     html = render_template(
-        "sparql.html", title="SPARQL", query=query or default_query(config),
+        "sparql.html", title="SPARQL", query=query or default_query(config, language()),
         result=table(result) if result else None, result_meta=result, error=error,
         explained=explained, status=status, downloads=downloads, examples=list(named_queries().values()), config=config,
     )
