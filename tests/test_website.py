@@ -229,6 +229,25 @@ def test_home_charts_have_a_bar_per_goal_links_and_a_table(in_process: str) -> N
     assert '<table class="goal-table">' in page
 
 
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_overview_heads_readable_and_partner_names_whole(in_process: str, lang: str) -> None:
+    page = get(in_process, "/", lang=lang).text
+    svg = re.search(r'<svg id="sdg-overview".*?</svg>', page, flags=re.S).group(0)
+    sizes = [float(size) for size in re.findall(r'font-size="([\d.]+)"', svg)]
+    assert sizes and min(sizes) >= 12, f"text smaller than 12 px: {sorted(set(sizes))}"
+    heads = [html.unescape(visible_text(h)) for h in re.findall(r'<g class="column-head">.*?</g>', svg, flags=re.S)]
+    words = ("Ökonomie", "Ökologie", "Soziales", "Zivilgesellschaft") if lang == "de" else \
+        ("Economy", "Ecology", "Social affairs", "Civil society")
+    for word in words:
+        assert any(word in h for h in heads), f"the dimension {word!r} written out in its column head"
+    assert "…" not in svg, "no name cut"
+    names = [" ".join(visible_text(t).split()) for t in re.findall(
+        r'<a href="/id/[^"]+"><text\b.*?</text></a>', svg, flags=re.S)]
+    listed = get(in_process, "/partners/view.json", lang=lang).json()["rows"]
+    longest = max((r["name"] for r in listed), key=len)
+    assert len(longest) > 60 and longest in names, "the longest name whole (wrapped), not cut"
+
 # -- findable -------------------------------------------------------------------------------------------
 
 def json_ld(page: str) -> list[dict]:

@@ -3,10 +3,13 @@
 Computed once per release and language from the partners list, then drawn by the template as an
 SVG matrix (rows: partners, columns: the 17 goals and the 4 dimensions) with its geometry decided
 here. Large datasets show the first ``MAX_ROWS`` partners in the picture; the counts cover all.
+Everything is readable at the size drawn: column heads in ``FONT_SIZE`` (goal numbers in their badge,
+dimension names written out upright), partner names whole, wrapped onto a second line where long.
 """
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -18,10 +21,13 @@ from publisher.serve.render import colours
 
 MAX_ROWS = 60
 ROW_HEIGHT = 18
+LINE_HEIGHT = 14  # each further line of a wrapped name
 COLUMN_WIDTH = 22
 LABEL_WIDTH = 300
-HEADER_HEIGHT = 70
-NAME_CHARS = 44
+FONT_SIZE = 12  # the smallest text in the picture (WCAG 1.4.4 at its drawn size)
+#: Room above the columns for the dimension names, written bottom-to-top at ``FONT_SIZE``.
+HEADER_HEIGHT = 180
+NAME_CHARS = 42  # characters per line of a partner name at ``FONT_SIZE`` in ``LABEL_WIDTH``
 
 
 @dataclass
@@ -40,11 +46,15 @@ class Column:
 @dataclass
 class PartnerRow:
     name: str
-    short: str
+    lines: list[str]  # the whole name, wrapped at word boundaries (never cut)
     lang: str | None
     href: str
     y: int
     cells: list[Column]
+
+    @property
+    def height(self) -> int:
+        return ROW_HEIGHT + (len(self.lines) - 1) * LINE_HEIGHT
 
 
 @dataclass
@@ -55,6 +65,7 @@ class Overview:
     total: int
     width: int
     height: int
+    header_height: int = HEADER_HEIGHT
 
 
 def overview(listing: Listing, ib_namespace: str, linker: Urls, lang: str) -> Overview:
@@ -76,6 +87,7 @@ def overview(listing: Listing, ib_namespace: str, linker: Urls, lang: str) -> Ov
                                  LABEL_WIDTH + (len(SDG_GOALS) + index) * COLUMN_WIDTH + 8, "#4a4a4a", "#FFFFFF"))
     by_key = {c.key: c for c in goals + dimensions}
     rows = []
+    y = HEADER_HEIGHT
     for index, item in enumerate(listing.items):
         keys = {listing.notation(v.value) or v.value.rsplit("/", 1)[-1]
                 for v in item.values.get(ib_namespace + "sdg", []) if isinstance(v, ox.NamedNode)}
@@ -88,11 +100,11 @@ def overview(listing: Listing, ib_namespace: str, linker: Urls, lang: str) -> Ov
             column.count += 1
             column.partners.append((linker.href(item.iri), name, name_lang))
         if index < MAX_ROWS:
-            short = name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
-            rows.append(PartnerRow(name, short, name_lang, linker.href(item.iri),
-                                   HEADER_HEIGHT + index * ROW_HEIGHT, cells))
+            lines = textwrap.wrap(name, NAME_CHARS, break_on_hyphens=False) or [name]
+            rows.append(PartnerRow(name, lines, name_lang, linker.href(item.iri), y, cells))
+            y += rows[-1].height
     width = LABEL_WIDTH + (len(SDG_GOALS) + len(dimensions)) * COLUMN_WIDTH + 16
-    return Overview(goals, dimensions, rows, len(listing.items), width, HEADER_HEIGHT + len(rows) * ROW_HEIGHT + 8)
+    return Overview(goals, dimensions, rows, len(listing.items), width, y + 8)
 
 
 def _name(listing: Listing, iri: str, lang: str) -> tuple[str, str | None]:
