@@ -44,6 +44,8 @@ PAGES = [
     "/impressum",
     "/datenschutz",
     "/barrierefreiheit",
+    "/network",
+    "/sparql?query=SELECT+%3Fx+WHERE+%7B+%3Fx+foo%3Abar+%3Fy+%7D",
 ]
 # Every kind of page in both languages, at a phone's and a desktop's width (issue 11).
 LANGUAGES = ("de", "en")

@@ -248,6 +248,33 @@ def test_overview_heads_readable_and_partner_names_whole(in_process: str, lang: 
     longest = max((r["name"] for r in listed), key=len)
     assert len(longest) > 60 and longest in names, "the longest name whole (wrapped), not cut"
 
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_network_picture_with_its_table_equivalent(in_process: str, lang: str) -> None:
+    home = get(in_process, "/", lang=lang).text
+    assert re.search(r'<a href="/network(\?lang=en)?">', home), "the home page links the picture"
+    response = get(in_process, "/network" + ("?lang=en" if lang == "en" else ""), lang=lang)
+    assert response.status_code == 200 and f'<html lang="{lang}">' in response.text
+    assert "Accept-Language" in response.headers["Vary"]
+    page = response.text
+    svg = re.search(r'<svg id="network".*?</svg>', page, flags=re.S).group(0)
+    assert 'role="group"' in svg and "<title" in svg and "<desc" in svg
+    dashed, solid = svg.count('stroke-dasharray="5 3"'), svg.count("<line ") - svg.count('stroke-dasharray="5 3"')
+    assert dashed >= 30, "the tent village's 30 participants, each joined to it"
+    assert solid >= 30, "partners (and events) joined to the goals they serve"
+    assert min(float(v) for v in re.findall(r'font-size="([\d.]+)"', svg)) >= 12
+    table = page[page.index('id="network-partners"'):page.index("</table>", page.index('id="network-partners"'))]
+    adfc = re.search(r'<tr><th scope="row"><a href="/id/organization/adfc(\?lang=en)?".*?</tr>', table,
+                     flags=re.S).group(0)
+    assert 'href="/id/event/zeltdorf-2023' in adfc and 'href="/sdg/13' in adfc
+    listed = get(in_process, "/partners/view.json", lang=lang).json()["shown"]
+    assert table.count('<th scope="row">') == listed, "every partner in the table"
+    events = page[page.index('id="network-events"'):]
+    zeltdorf = re.search(r'<tr><th scope="row"><a href="/id/event/zeltdorf-2023.*?</tr>', events, flags=re.S).group(0)
+    assert ("30 Partner" if lang == "de" else "30 partners") in zeltdorf
+    if lang == "de":
+        assert "partners" not in without_english_parts(page).replace("/partners", "")
+
 # -- findable -------------------------------------------------------------------------------------------
 
 def json_ld(page: str) -> list[dict]:

@@ -21,6 +21,7 @@ QUERIES = "queries"
 SEARCH = "search"
 VOID = ".well-known/void"
 CATALOG = "catalog"
+NETWORK = "network"  # the picture of the network (partners ↔ events ↔ goals) with its tables
 CHANGES = "changes"  # the change log (Änderungsprotokoll) of the kept releases
 CATALOG_SERVICE = "catalog/service/sparql"  # the dcat:DataService of the SPARQL endpoint
 CATALOG_SHAPES = "catalog/shapes"  # the SHACL shapes the datasets conform to

@@ -15,6 +15,7 @@ from publisher.core.jsonld import Context
 from publisher.core.namespaces import SDG_GOALS, goal_iri
 from publisher.serve.render.api import search_document
 from publisher.serve.render.charts import chart
+from publisher.serve.render.network import network
 from publisher.serve.render.overview import overview
 from publisher.serve.render.views import PageBuilder
 from publisher.serve.web import i18n
@@ -104,6 +105,27 @@ def _home(config: Config, lang: str, links) -> str:
                           else i18n.t("intro_fallback", lang)),
         canonical_url=config.base_iri + (f"?lang={lang}" if links.lang_query else ""),
     )
+
+
+@bp.route("/" + urls.NETWORK)
+def network_page() -> Response:
+    """The network as a picture (server-drawn SVG) and as tables; once per release, language and links."""
+    neg.choose((formats.HTML,), request.headers.get("Accept"))
+    config: Config = current_app.config["PUBLISHER"]
+    lang, links = i18n.language(), linker()
+    key = (g.live.release.id, "network", lang, links)
+    body = memo(key, lambda: _network(config, lang, links).encode())
+    return neg.respond(body, formats.HTML, etag=release_etag("network", lang, links.lang_query),
+                       last_modified=last_modified(), vary_language=True)
+
+
+def _network(config: Config, lang: str, links) -> str:
+    store = g.live.store
+    partners = store.listing("partners")
+    partners.add_labels(store.labels({goal_iri(n) for n in SDG_GOALS}))
+    picture = network(partners, store.listing("events"), config.base_iri + "def/", links, lang)
+    return render_template("network.html", net=picture, title=i18n.t("network", lang), links=links,
+                           meta_description=i18n.t("network_intro", lang))
 
 
 def _editor_file():
