@@ -312,6 +312,35 @@ def test_meta_description_canonical_opengraph_and_sparql_link(in_process: str) -
     assert "Datenlizenz Deutschland Namensnennung 2.0" in catalog, "the licence by its name"
 
 
+
+def test_organization_markup_carries_url_parent_suborganizations_and_goals(in_process: str) -> None:
+    base = TEST_BASE_IRI + "id/organization/"
+    adfc = json_ld(get(in_process, "/id/organization/adfc").text)[0]
+    assert adfc["@type"] == "NGO" and adfc["url"] == base + "adfc" and adfc["name"] == {"@value": "ADFC e.V.",
+                                                                                        "@language": "de"}
+    goals = adfc["knowsAbout"] if isinstance(adfc["knowsAbout"], list) else [adfc["knowsAbout"]]
+    assert {"@id": "http://metadata.un.org/sdg/13", "name": "Maßnahmen zum Klimaschutz"} in goals
+    assert "sameAs" not in adfc, "the data names no other identifier for the ADFC: none is made up"
+    child = json_ld(get(in_process, "/id/organization/awo-schultenhof").text)[0]
+    assert child["parentOrganization"]["@id"] == base + "awo" and child["parentOrganization"]["name"]
+    parent = json_ld(get(in_process, "/id/organization/awo").text)[0]
+    children = {c["@id"] for c in parent["subOrganization"]}
+    assert {base + "awo-schultenhof", base + "awo-bunkerplus-garten"} <= children
+
+
+def test_event_markup_carries_dates_location_organizer_and_goals(in_process: str) -> None:
+    event = json_ld(get(in_process, "/id/event/zeltdorf-2023", lang="en").text)[0]
+    assert event["@type"] == "Event" and event["url"] == TEST_BASE_IRI + "id/event/zeltdorf-2023"
+    assert event["startDate"] == event["endDate"] == "2023-05-07"
+    assert event["location"] == {"@id": TEST_BASE_IRI + "id/place/dortmund", "name": "Dortmund"}
+    assert event["organizer"]["@id"] == TEST_BASE_IRI + "id/organization/buero-fuer-internationale-beziehungen"
+    assert event["organizer"]["name"] == "Office for International Relations of the City of Dortmund"
+    assert len(event["attendee"]) == 30 and event["superEvent"]["name"] == "DORTBUNT.city 2023"
+    assert {d["@language"] for d in event["description"]} == {"de", "en"}
+    about = event["about"] if isinstance(event["about"], list) else [event["about"]]
+    assert about and all(a["@id"].startswith("http://metadata.un.org/sdg/") and a["name"] for a in about)
+    assert "knowsAbout" not in event
+
 def test_sitemap_lists_the_landing_pages(in_process: str) -> None:
     body = HTTP.get(in_process + "/sitemap.xml", timeout=30).text
     for path in ("partners", "sparql", "queries", "catalog", "impressum", "datenschutz", "barrierefreiheit"):

@@ -1,16 +1,25 @@
-"""schema.org ``DataCatalog`` and ``Dataset`` JSON-LD from the DCAT-AP.de catalogue, for dataset search engines.
+"""schema.org JSON-LD for search engines: ``DataCatalog`` and ``Dataset`` from the DCAT-AP.de catalogue, and
+``Organization``/``Event`` (and every other schema.org-typed resource) from its description.
 
 Google Dataset Search and others read schema.org, not DCAT; this maps the catalogue's own statements
 (titles, descriptions, licence, publisher, distributions, spatial and temporal coverage) and invents
-nothing. Embedded in the pages as a ``<script type="application/ld+json">`` data block, which browsers
-never execute (so the pages' Content-Security-Policy needs no exception).
+nothing. A resource page's markup is its own schema.org statements (name, description, dates, location,
+organizer, attendees, parent organisation …), plus what follows from the data without guessing: ``url``
+(the IRI is the page), ``sameAs`` from ``owl:sameAs``/``skos:exactMatch``, ``subOrganization`` from the
+parent organisations that name it, and the SDG goals it serves (``ib:sdg``, from the alignments that are
+not rejected) as ``knowsAbout`` of an organisation and ``about`` of an event. Embedded in the pages as a
+``<script type="application/ld+json">`` data block, which browsers never execute (so the pages'
+Content-Security-Policy needs no exception).
 """
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, SKOS
 
+from publisher.core.describe import LINK_LABEL_PROPERTIES, Description, label_of
+from publisher.core.namespaces import SCHEMA
 from publisher.serve.render.catalog_pages import datasets, text
 
 SCHEMA_CONTEXT = "https://schema.org/"
@@ -125,3 +134,52 @@ def dataset_document(graph: Graph, subject: str, catalog: str, lang: str) -> dic
     if (node, RDF.type, DCAT.Dataset) not in graph:
         return None
     return {"@context": SCHEMA_CONTEXT, **dataset(graph, node, URIRef(catalog), lang)}
+
+
+# --- resources (partners, events, places …) -------------------------------------------------------------------
+
+_SCHEMA = str(SCHEMA)
+_SAME_AS = (str(OWL.sameAs), str(SKOS.exactMatch))
+#: schema.org types whose goals are ``about`` (events, works); every other type ``knowsAbout`` them.
+_ABOUT_TYPES = ("Event", "Festival", "CreativeWork")
+
+
+def resource_document(d: Description, ib: str, lang: str = "de") -> dict | None:
+    """The resource's schema.org JSON-LD (inline vocabulary: nothing to fetch), or None without a schema.org type."""
+    types = [o.value[len(_SCHEMA):] for o in d.values(str(RDF.type)) if isinstance(o, ox.NamedNode)
+             and o.value.startswith(_SCHEMA)]
+    if not types:
+        return None
+    out: dict = {"@context": {"@vocab": _SCHEMA}, "@id": d.iri, "@type": types if len(types) > 1 else types[0],
+                 "url": d.iri}
+    for t in d.outgoing():
+        predicate = t.predicate.value
+        if predicate.startswith(_SCHEMA):
+            encoded = _encode(d, t.object, lang)
+            if encoded is not None:
+                out.setdefault(predicate[len(_SCHEMA):], []).append(encoded)
+        elif predicate in _SAME_AS and isinstance(t.object, ox.NamedNode):
+            out.setdefault("sameAs", []).append(t.object.value)
+    children = [_encode(d, t.subject, lang) for t in d.incoming()
+                if t.predicate.value == _SCHEMA + "parentOrganization"]
+    if children:
+        out.setdefault("subOrganization", []).extend(c for c in children if c is not None)
+    goals = [_encode(d, o, lang) for o in d.values(ib + "sdg") if isinstance(o, ox.NamedNode)]
+    if goals:
+        key = "about" if any(t in _ABOUT_TYPES for t in types) else "knowsAbout"
+        out.setdefault(key, []).extend(g for g in goals if g is not None)
+    return {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in out.items()}
+
+
+def _encode(d: Description, value: object, lang: str) -> object | None:
+    """A literal as a JSON-LD value (with its language), an IRI as a node with its name in ``lang``."""
+    if isinstance(value, ox.Literal):
+        return {"@value": value.value, "@language": value.language} if value.language else value.value
+    if isinstance(value, ox.NamedNode):
+        encoded: dict = {"@id": value.value}
+        name = label_of(d.labels, value.value, lang, LINK_LABEL_PROPERTIES[:1]) or \
+            label_of(d.labels, value.value, lang)
+        if name is not None:
+            encoded["name"] = name.value
+        return encoded
+    return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from publisher.core.describe import LINK_LABEL_PROPERTIES, NOTATION, Description, label_of, pick
+from publisher.core.describe import NOTATION, Description, label_of, pick
 from publisher.core.jsonld import Context
 from publisher.core.namespaces import DCTERMS, RDF, RDFS, SCHEMA, SDG, SKOS, goal_iri, goal_number
 from publisher.core.urls import Urls
@@ -24,6 +24,7 @@ from publisher.serve.render.labels import (
     is_placeholder,
     reverse_label,
 )
+from publisher.serve.render.schema_org import resource_document
 
 DESCRIPTION_PROPERTIES = (str(SCHEMA.description), str(SKOS.definition), str(RDFS.comment),
                           str(DCTERMS.description))
@@ -101,7 +102,7 @@ class PageBuilder:
             iri=d.iri, title=title, title_lang=self._foreign(title_literal),
             types=[self._class(o) for o in d.values(_TYPE) if isinstance(o, ox.NamedNode)],
             description=description, properties=properties, incoming=incoming,
-            badges=self._badges(d), schema_org=schema_org(d), sparql_query=f"DESCRIBE <{d.iri}>",
+            badges=self._badges(d), schema_org=schema_org(d, self.ctx, self.lang), sparql_query=f"DESCRIBE <{d.iri}>",
         )
 
     def _rows(self, pairs, labels, reverse: bool) -> list[Row]:
@@ -197,27 +198,6 @@ class PageBuilder:
         return self.ctx.compact_iri(iri)
 
 
-def schema_org(d: Description) -> dict | None:
-    """The resource's schema.org statements as JSON-LD for search engines (inline vocabulary, no fetch)."""
-    schema = str(SCHEMA)
-    types = [o.value[len(schema):] for o in d.values(_TYPE) if isinstance(o, ox.NamedNode)
-             and o.value.startswith(schema)]
-    if not types:
-        return None
-    out: dict = {"@context": {"@vocab": schema}, "@id": d.iri, "@type": types if len(types) > 1 else types[0]}
-    for t in d.outgoing():
-        predicate = t.predicate.value
-        if not predicate.startswith(schema):
-            continue
-        value = t.object
-        if isinstance(value, ox.Literal):
-            encoded: object = {"@value": value.value, "@language": value.language} if value.language else value.value
-        elif isinstance(value, ox.NamedNode):
-            encoded = {"@id": value.value}
-            name = label_of(d.labels, value.value, "de", LINK_LABEL_PROPERTIES[:1])
-            if name is not None:
-                encoded["name"] = name.value
-        else:
-            continue
-        out.setdefault(predicate[len(schema):], []).append(encoded)
-    return out
+def schema_org(d: Description, ctx: Context, lang: str = "de") -> dict | None:
+    """The resource's schema.org statements as JSON-LD for search engines (``render.schema_org``)."""
+    return resource_document(d, ctx.base_iri + "def/", lang)
