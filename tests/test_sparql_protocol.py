@@ -265,7 +265,7 @@ def test_service_description_by_negotiation(server, release):
 def test_browsers_get_the_query_page(server):
     r = requests.get(f"{server}/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, timeout=30)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
-    assert 'name="query"' in r.text and f"PREFIX event: &lt;{BASE}id/event/&gt;" in r.text
+    assert 'name="query"' in r.text and f"PREFIX ib: &lt;{BASE}def/&gt;" in r.text
     assert "<script src=\"http" not in r.text and "<link rel=\"stylesheet\" href=\"http" not in r.text
 
 
