@@ -362,6 +362,7 @@ def test_sitemap_and_robots(server: str) -> None:
     sitemap = get(server, "/sitemap.xml")
     locations = re.findall(r"<loc>([^<]+)</loc>", sitemap.text)
     assert ADFC_IRI in locations and TEST_BASE_IRI + "partners" in locations
+    assert TEST_BASE_IRI + "network" in locations, "the network picture is a page people land on"
     robots = get(server, "/robots.txt").text
     assert f"Sitemap: {TEST_BASE_IRI}sitemap.xml" in robots
 

@@ -128,7 +128,8 @@ def sitemap() -> Response:
 
     def build() -> bytes:
         # Where people should land: home, the lists, the query pages, the catalogue, the legal pages.
-        landing = [*urls.LIST_KINDS, urls.SPARQL, urls.QUERIES, urls.CATALOG, urls.CHANGES, *urls.LEGAL_PAGES]
+        landing = [*urls.LIST_KINDS, urls.NETWORK, urls.SPARQL, urls.QUERIES, urls.CATALOG, urls.CHANGES,
+                   *urls.LEGAL_PAGES]
         locations = [public_root, *(public_url(k) for k in landing)]
         locations += [public_url(links.href(iri))
                       for iri in g.live.store.described_iris(SITEMAP_LIMIT - len(locations))]
