@@ -24,6 +24,7 @@ from rdflib.namespace import DC, DCAT, DCTERMS, RDF, SKOS
 from publisher.build import build
 from publisher.build.catalog import vocab
 from publisher.core.config import Config
+from publisher.core.release import Release
 from tests.conftest import REPO, REQUIRE_SHARED, free_port, start_server, stop_server
 
 CKAN_VENV = REPO / ".cache" / "ckan-venv"
@@ -150,3 +151,13 @@ def test_every_dataset_has_the_municipality(harvested: tuple[str, Config, Graph,
         geocoding = result["political_geocoding"][uri]
         assert geocoding == ([dortmund] if profile == "dcat-ap.de-2.0" else []), uri
 
+
+
+def test_each_dataset_states_one_place_the_municipality(release: Release) -> None:
+    """Without the CKAN venv too: ckanext-dcat keeps one ``spatial_uri`` per dataset, the last
+    ``dcterms:spatial`` it meets, so a second place (Germany) made the harvested place a matter of chance."""
+    catalog = Graph().parse(release.path / "catalog/catalog.nt")
+    datasets = list(catalog.subjects(RDF.type, DCAT.Dataset))
+    assert len(datasets) >= 3
+    for dataset in datasets:
+        assert list(catalog.objects(dataset, DCTERMS.spatial)) == [vocab.DORTMUND.iri], dataset
