@@ -88,13 +88,17 @@ def harvested(request: pytest.FixtureRequest, ckan_python: Path, licence_registe
     release = build(config)
     proc, url = start_server(config, {"PUBLISHER_CATALOG_PAGE_SIZE": "2"}, port=port)
     try:
-        run = subprocess.run([str(ckan_python), str(SCRIPT), url + "/catalog", PROFILES[profile],
-                              str(licence_register[0])], capture_output=True, text=True, timeout=300)
+        runs = [subprocess.run([str(ckan_python), str(SCRIPT), url + "/catalog", PROFILES[profile], *register],
+                               capture_output=True, text=True, timeout=300)
+                for register in ([str(licence_register[0])], [])]
     finally:
         stop_server(proc)
-    assert run.returncode == 0, run.stderr[-4000:]
+    for run in runs:
+        assert run.returncode == 0, run.stderr[-4000:]
     catalog = Graph().parse(release.path / "catalog/catalog.nt")
-    yield profile, config, catalog, json.loads(run.stdout)
+    result = json.loads(runs[0].stdout)
+    result["default_register"] = json.loads(runs[1].stdout)["datasets"]
+    yield profile, config, catalog, result
 
 
 def _extras(dataset: dict) -> dict[str, str]:
@@ -125,6 +129,16 @@ def test_every_dataset_has_the_licence(harvested: tuple[str, Config, Graph, dict
         assert dataset["license_id"] == expected, uri
         for resource in dataset["resources"]:
             assert resource["license"] == config.catalog_license, resource["url"]
+
+
+def test_a_plain_ckan_keeps_the_licence_iri_without_an_id(harvested: tuple[str, Config, Graph, dict]) -> None:
+    """CKAN's default licence register knows no DCAT-AP.de licence (README): ``license_id`` stays empty,
+    the licence IRI is still on every resource."""
+    _, config, _, result = harvested
+    assert result["default_register"]
+    for dataset in result["default_register"]:
+        assert dataset["license_id"] == ""
+        assert {resource["license"] for resource in dataset["resources"]} == {config.catalog_license}
 
 
 def test_every_resource_has_a_url_and_format(harvested: tuple[str, Config, Graph, dict]) -> None:
