@@ -41,5 +41,29 @@ if [ -n "$NEED_SERVERS" ]; then
         virtuoso-opensource nginx-light >/dev/null ) \
         || echo "virtuoso-opensource/nginx could not be installed; their tests will be skipped" >&2
 fi
+# ckanext-dcat's own RDF parser for tests/test_ckan_parser.py: CKAN and ckanext-dcat from PyPI into a
+# SEPARATE venv, .cache/ckan-venv (CKAN pins its own Flask/werkzeug). ckan's "requirements" extra brings
+# its runtime pins; one of them, psycopg2, builds from source (pg_config from libpq-dev, and gcc). Skipped
+# when the stamp names these versions. If it fails, the reason goes to .cache/ckan-venv.failed and the
+# test skips with it (under CI or PUBLISHER_REQUIRE_SHARED it fails).
+CKAN_STAMP="ckan[requirements]==2.12.0 ckanext-dcat==2.4.4"
+if [ "$(cat .cache/ckan-venv/.installed 2>/dev/null)" != "$CKAN_STAMP" ]; then
+    if ! command -v pg_config >/dev/null || ! command -v gcc >/dev/null; then
+        if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+        ( $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+            libpq-dev gcc >/dev/null ) || echo "libpq-dev/gcc could not be installed" >&2
+    fi
+    mkdir -p .cache
+    rm -rf .cache/ckan-venv .cache/ckan-venv.failed
+    if python3 -m venv .cache/ckan-venv >.cache/ckan-venv.log 2>&1 \
+        && .cache/ckan-venv/bin/pip install -q 'ckan[requirements]==2.12.0' 'ckanext-dcat==2.4.4' \
+            >>.cache/ckan-venv.log 2>&1 \
+        && .cache/ckan-venv/bin/python -c 'import ckanext.dcat.processors' >>.cache/ckan-venv.log 2>&1; then
+        echo "$CKAN_STAMP" > .cache/ckan-venv/.installed
+    else
+        grep -v '^WARNING: Location' .cache/ckan-venv.log | tail -n 20 > .cache/ckan-venv.failed
+        echo "CKAN/ckanext-dcat not installed (.cache/ckan-venv.failed); tests/test_ckan_parser.py will skip" >&2
+    fi
+fi
 # The SPARQL editor (CodeMirror 6 from npm, bundled into .cache/editor; see tools/build-editor.sh).
 sh tools/build-editor.sh

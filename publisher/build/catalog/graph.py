@@ -199,8 +199,10 @@ def _dataset(g: Graph, iris: CatalogIris, entry: DatasetEntry, entries: list[Dat
         g.add((d, DCAT.keyword, keyword))
     for code in spec.themes:
         g.add((d, DCAT.theme, vocab.THEMES[code].iri))
+    # One dcterms:spatial, the municipality: CKAN's DCAT mapping (ckanext-dcat) keeps a single
+    # spatial_uri/spatial_text and takes whichever value it meets last, so a second one (Germany) made a
+    # harvested dataset's place Germany or Dortmund at random.
     g.add((d, DCTERMS.spatial, vocab.DORTMUND.iri))
-    g.add((d, DCTERMS.spatial, vocab.GERMANY.iri))
     g.add((d, DCATDE.politicalGeocodingLevelURI, vocab.MUNICIPALITY_LEVEL.iri))
     for lang in vocab.LANGUAGES.values():
         g.add((d, DCTERMS.language, lang.iri))
@@ -300,7 +302,7 @@ def _service(g: Graph, iris: CatalogIris, entries: list[DatasetEntry], licence: 
 
 def _codes(g: Graph, entries: list[DatasetEntry], config: Config) -> None:
     """The concept triples of every code used above (and only those)."""
-    used = {vocab.DORTMUND, vocab.GERMANY, vocab.MUNICIPALITY_LEVEL, vocab.PUBLIC, vocab.IRREGULAR,
+    used = {vocab.DORTMUND, vocab.MUNICIPALITY_LEVEL, vocab.PUBLIC, vocab.IRREGULAR,
             vocab.LOCAL_AUTHORITY, vocab.AVAILABLE, *vocab.LANGUAGES.values(),
             *(vocab.THEMES[code] for code in entries[0].spec.themes)}
     for entry in entries:

@@ -34,7 +34,6 @@ LICENSE_SCHEME = URIRef("http://dcat-ap.de/def/licenses")
 GEOCODING_LEVEL_SCHEME = URIRef("http://dcat-ap.de/def/politicalGeocoding/Level")
 MUNICIPALITY_KEY_SCHEME = URIRef("http://dcat-ap.de/def/politicalGeocoding/municipalityKey")
 AVAILABILITY_SCHEME = URIRef(EU + "planned-availability")
-COUNTRY_SCHEME = URIRef(EU + "country")
 # ADMS licence types (SEMIC ADMS-AP, ADMS_SKOS_v1.00.rdf, scheme http://purl.org/adms/licencetype/1.0).
 LICENCE_TYPE_SCHEME = URIRef("http://purl.org/adms/licencetype/1.0")
 
@@ -46,7 +45,6 @@ SCHEME_TITLES = {
     ACCESS_RIGHT_SCHEME: "Access right",
     FREQUENCY_SCHEME: "Frequency",
     AVAILABILITY_SCHEME: "Planned availability",
-    COUNTRY_SCHEME: "Country",
     PUBLISHER_TYPE_SCHEME: "Publisher type",
     LICENCE_TYPE_SCHEME: "Licence type",
     LICENSE_SCHEME: "Lizenzen",
@@ -140,10 +138,6 @@ MUNICIPALITY_LEVEL = _code("http://dcat-ap.de/def/politicalGeocoding/Level/munic
                            (), "Gemeinde", "municipality")
 DORTMUND = _code("http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05913000", MUNICIPALITY_KEY_SCHEME,
                  (DCTERMS.Location,), "Dortmund", "Dortmund")
-
-# Germany in the EU Vocabularies "Country" table (code DEU): DCAT-AP 3.0.1 expects dcterms:spatial from
-# the EU place/country tables or GeoNames; the municipality key above is DCAT-AP.de's own code list.
-GERMANY = _code(EU + "country/DEU", COUNTRY_SCHEME, (DCTERMS.Location,), "Deutschland", "Germany")
 
 # SPDX checksum algorithm (SPDX 2.x RDF terms; DCAT-AP.de 3.0 expects class spdx:ChecksumAlgorithm).
 SHA256 = SPDX.checksumAlgorithm_sha256
