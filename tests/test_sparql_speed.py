@@ -118,3 +118,29 @@ def test_lean_path_keeps_the_row_cap(release, config):
         pool = app.extensions.get("sparql_pool")
         if pool is not None:
             pool.close()
+
+
+def test_request_bodies_are_read_by_reused_threads(monkeypatch):
+    # A thread started per POST body cost more CPU than a cached answer: the readers are long-lived.
+    import io
+    import threading
+
+    from publisher.serve.web.bodies import BoundedBodies
+
+    started: list[str] = []
+    original = threading.Thread.start
+
+    def counting_start(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        original(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", counting_start)
+    seen: list[bytes] = []
+    app = BoundedBodies(lambda environ, start: [seen.append(environ["wsgi.input"].read()) or b""], 1000, 5.0,
+                        threads=1)
+    for n in range(50):
+        body = f"query=ASK{{}}&n={n}".encode()
+        app({"REQUEST_METHOD": "POST", "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)},
+            lambda s, h, e=None: None)
+    assert seen[-1] == b"query=ASK{}&n=49" and len(seen) == 50
+    assert started.count("body-reader") <= 1
