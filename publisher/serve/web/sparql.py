@@ -1,8 +1,9 @@
 """The SPARQL 1.1 Protocol at ``/sparql``: queries by GET and POST, results by negotiation, and the page.
 
-This module reads the protocol request (query, dataset, format), refuses what the endpoint does not do
-(updates, several queries, unknown content types), and turns a ``QueryResult`` or ``QueryError`` from
-the store seam into an HTTP answer. Queries run in the worker pool (``publisher.serve.store.pool``) with the
+The protocol request (query, dataset, format; refusing updates, several queries, unknown content types)
+is read by ``sparql_protocol``, which also answers plain queries in front of Flask (``SparqlFastPath``);
+this module is the Flask route for the rest and turns a ``QueryResult`` or ``QueryError`` from the store
+seam into an HTTP answer. Queries run in the worker pool (``publisher.serve.store.pool``) with the
 configured time limit and row cap; nothing here evaluates SPARQL itself.
 
 Without a query, ``/sparql`` answers browsers with the query page and everyone else with the SPARQL
