@@ -24,6 +24,7 @@ import queue
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -216,19 +217,30 @@ class QueryPool:
 class QueryBudget:
     """Seconds of query time each client may use per window (per server process), like WDQS's budget.
 
-    The ledger holds, per client key, the (time, seconds) charges of the current window; it is a
-    ``TTLCache`` bounded in entries, so a flood of client addresses cannot grow it without limit (an
+    The ledger holds, per client key, the charges of the current window merged into at most ``BUCKETS``
+    buckets ([first, last, seconds]; a bucket leaves the window with its last charge, which only ever errs
+    towards refusing), so a busy client costs the same few operations per request as an idle one: one entry
+    per request made every check O(requests in the window) — 50,000 at 1,000 q/s and a minute's window.
+    It is a ``TTLCache`` bounded in entries, so a flood of client addresses cannot grow it without limit (an
     evicted client starts afresh, which only ever errs towards answering).
     """
+
+    BUCKETS = 50
 
     def __init__(self, seconds: float, window: float, max_clients: int = 10_000) -> None:
         self.seconds = seconds
         self.window = window
-        self._ledger: TTLCache[str, list[tuple[float, float]]] = TTLCache(max_clients, ttl=max(window, 1.0))
+        self.resolution = window / self.BUCKETS
+        self._ledger: TTLCache[str, deque[list[float]]] = TTLCache(max_clients, ttl=max(window, 1.0))
         self._lock = threading.Lock()
 
-    def _recent(self, client: str, now: float) -> list[tuple[float, float]]:
-        charges = [c for c in self._ledger.get(client, ()) if c[0] > now - self.window]
+    def _recent(self, client: str, now: float) -> deque[list[float]]:
+        """The client's buckets still inside the window (the expired ones are dropped)."""
+        charges = self._ledger.get(client)
+        if charges is None:
+            return deque()
+        while charges and charges[0][1] <= now - self.window:
+            charges.popleft()
         return charges
 
     def check(self, client: str) -> None:
@@ -237,7 +249,7 @@ class QueryBudget:
             return
         now = time.monotonic()
         with self._lock:
-            charges = self._recent(client, now)
+            charges = [(last, seconds) for _, last, seconds in self._recent(client, now)]
         spent = sum(s for _, s in charges)
         if spent < self.seconds:
             return
@@ -258,7 +270,11 @@ class QueryBudget:
         now = time.monotonic()
         with self._lock:
             charges = self._recent(client, now)
-            charges.append((now, seconds))
+            if charges and now - charges[-1][0] < self.resolution:
+                charges[-1][1] = now
+                charges[-1][2] += seconds
+            else:
+                charges.append([now, now, seconds])
             self._ledger[client] = charges
 
 

@@ -12,6 +12,7 @@ import re
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as BaseResponse
 
 from publisher.core import formats
 from publisher.core.config import Config
@@ -23,6 +24,7 @@ from publisher.serve.web.bodies import BoundedBodies
 from publisher.serve.web.cache import EXTENSION, Cache
 from publisher.serve.web.errors import default_message, error_response
 from publisher.serve.web.response_cache import LIVE_KEY, ResponseCache
+from publisher.serve.web.sparql_protocol import SparqlFastPath
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +56,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        # Reads are public: any origin, never credentials.
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers.setdefault("Access-Control-Expose-Headers", "ETag, Link, Content-Location, Vary")
-        # The one place for the security headers: every response, whatever blueprint made it.
-        response.headers.update(SECURITY_HEADERS)
-        if response.mimetype in (formats.HTML.media_type, *formats.HTML.aliases):
-            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        return response
+        return common_headers(response)
 
     app.jinja_env.filters["nobidi"] = lambda text: str(text).translate(BIDI_CONTROLS)
     app.jinja_env.tests["linkable"] = linkable
@@ -100,6 +95,8 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     compression.init_app(app)
     cache = app.extensions[EXTENSION] = Cache(config.cache_max_bytes)
+    # /sparql queries without Flask's request handling, with the same hooks (``finish_response``).
+    app.wsgi_app = SparqlFastPath(app, app.wsgi_app, live, NON_HTML_HEADERS, LIVE_KEY)  # type: ignore[method-assign]
     if config.trust_forwarded_headers:
         # Behind a reverse proxy: X-Forwarded-Proto/Host/Port/Prefix make the absolute links right.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
@@ -111,6 +108,23 @@ def create_app(config: Config | None = None) -> Flask:
     app.wsgi_app = BoundedBodies(_require_host(app.wsgi_app), config.query_max_body,  # type: ignore[method-assign]
                                  config.body_timeout, config.threads)
     return app
+
+
+#: What ``common_headers`` gives a non-HTML response that had none of these (the lean /sparql path's share).
+NON_HTML_HEADERS = (("Access-Control-Allow-Origin", "*"), *SECURITY_HEADERS.items())
+
+
+def common_headers(response: BaseResponse) -> BaseResponse:
+    """The headers every response gets, whatever made it (an after-request hook, and the lean /sparql path)."""
+    # Reads are public: any origin, never credentials.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers.setdefault("Access-Control-Expose-Headers", "ETag, Link, Content-Location, Vary")
+    # The one place for the security headers: every response, whatever blueprint made it.
+    response.headers.update(SECURITY_HEADERS)
+    if response.mimetype in (formats.HTML.media_type, *formats.HTML.aliases):
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return response
+
 
 
 HOST = re.compile(r"^(?:[A-Za-z0-9._~!$&'()*+,;=%-]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{0,5})?$")
