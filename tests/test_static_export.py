@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,3 +179,96 @@ def test_the_change_feed_is_served_in_every_format(server: str, app_client) -> N
         for accept in ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"):
             _same_as_the_app(server, app_client, f"/{page}", accept)
         _same_as_the_app(server, app_client, f"/{page}.nt")
+
+
+def test_the_q_value_case_a_static_map_cannot_weigh(server: str, in_process: str) -> None:
+    """Documented in the README ("Static export"): the first type found in the fixed order wins, so a type
+    that comes earlier (JSON-LD, N-Triples, RDF/XML, Turtle, CSV, HTML) wins even with a lower q-value."""
+    accept = "text/turtle, application/n-triples;q=0.5"
+    app = linked_data_suite.HTTP.get(in_process + ADFC, headers={"Accept": accept}, timeout=30)
+    ours = requests.get(server + ADFC, headers={"Accept": accept}, timeout=30)
+    assert app.headers["Content-Type"].startswith("text/turtle")
+    assert ours.headers["Content-Type"].startswith("application/n-triples")
+
+
+APACHE = "/usr/sbin/apache2" if Path("/usr/sbin/apache2").exists() else None
+APACHE_MODULES = Path("/usr/lib/apache2/modules")
+APACHE_MAIN = """ServerRoot {tmp}
+ServerName 127.0.0.1
+Listen 127.0.0.1:{port}
+PidFile {tmp}/httpd.pid
+ErrorLog {tmp}/error.log
+Mutex file:{tmp}
+{modules}
+TypesConfig /etc/mime.types
+DocumentRoot {site}
+DirectoryIndex index.html
+<Directory {site}>
+    AllowOverride All
+    Require all granted
+</Directory>
+"""
+
+
+@pytest.fixture(scope="module")
+def apache(paged_config: Config, release: Release) -> Iterator[str]:
+    """The export served by Debian's Apache httpd with the generated ``.htaccess`` (mod_rewrite, mod_headers,
+    mod_mime), in the foreground on a loopback port; in a world-readable folder, since its workers run as
+    www-data when started as root."""
+    if not APACHE:
+        pytest.skip("apache2 is not installed (Debian's apache2; tools/install-test-dependencies.sh installs it)")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    tmp = Path(tempfile.mkdtemp(prefix="test-apache-"))
+    site = tmp / "site"
+    export(paged_config, site, url + "/")
+    for folder in (tmp, *(p for p in site.rglob("*") if p.is_dir()), site):
+        folder.chmod(0o755)
+    modules = "\n".join(f"LoadModule {name}_module {APACHE_MODULES}/mod_{name}.so" for name in
+                        ("mpm_event", "authz_core", "unixd", "mime", "rewrite", "headers", "dir", "env")
+                        if (APACHE_MODULES / f"mod_{name}.so").exists())
+    (tmp / "httpd.conf").write_text(APACHE_MAIN.format(tmp=tmp, port=port, site=site, modules=modules))
+    user = ["-C", "User www-data", "-C", "Group www-data"] if os.geteuid() == 0 else []
+    proc = subprocess.Popen([APACHE, "-f", str(tmp / "httpd.conf"), *user, "-DFOREGROUND"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url + "/", timeout=1)
+            break
+        except requests.RequestException:
+            if proc.poll() is not None:
+                pytest.fail(f"apache2 did not start: {proc.stdout.read() if proc.stdout else ''}")
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    (None, "text/turtle"), ("*/*", "text/turtle"), (BROWSER_ACCEPT, "text/html"),
+    ("application/ld+json;q=0.5, text/turtle;q=0.4", "application/ld+json"),
+    ("application/rdf+xml, text/html;q=0.9", "application/rdf+xml"), ("application/n-triples", "application/n-triples"),
+    ("application/x-turtle", "text/turtle"), ("application/xhtml+xml", "text/html"),
+])
+def test_htaccess_negotiates_on_apache(apache: str, accept: str | None, expected: str) -> None:
+    headers = {} if accept is None else {"Accept": accept}
+    response = requests.get(apache + ADFC, headers=headers, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].split(";")[0] == expected
+    assert "Accept" in response.headers["Vary"]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_htaccess_serves_every_file_with_its_media_type(apache: str) -> None:
+    for path, media in (("/id/organization/adfc.nt", "application/n-triples"), ("/id/organization/adfc.jsonld",
+                        "application/ld+json"), ("/partners.csv", "text/csv"), ("/feed.ttl", "text/turtle"),
+                        ("/dumps/dataset.ttl.gz", "application/gzip"), ("/catalog.rdf", "application/rdf+xml")):
+        response = requests.get(apache + path, timeout=30)
+        assert response.status_code == 200, path
+        assert response.headers["Content-Type"].split(";")[0] == media, path
+    assert requests.get(apache + "/id/organization/no-such-partner", timeout=30).status_code == 404
