@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,12 @@ from tests.stores import VIRTUOSO, VIRTUOSO_INI, VIRTUOSO_PASSWORD, VIRTUOSO_USE
 BIN = Path(sys.executable).parent
 BASE = "http://localhost:8080/"
 VARIANTS = 2000  # distinct texts per query for the cold runs
+#: Whole-graph aggregates for the paired comparison (seam against the engine direct), beside the mix's one.
+AGGREGATES = {
+    "partners-per-goal": MIX["partners-per-goal"],
+    "count-all": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "triples-per-type": "SELECT ?t (COUNT(?s) AS ?n) WHERE { ?s a ?t } GROUP BY ?t ORDER BY DESC(?n)",
+}
 
 
 def prepare(size: int, workdir: Path) -> Path:
@@ -99,8 +106,9 @@ def push(root: Path, engine: dict) -> float:
 
 def start_publisher(root: Path, store: str = "", env: dict | None = None) -> tuple[subprocess.Popen, int]:
     port = free_port()
+    # The per-client budget off: every request of the benchmark comes from one client.
     environment = {**os.environ, "PUBLISHER_BASE_IRI": BASE, "PUBLISHER_QUERY_TIMEOUT": "60",
-                   "PUBLISHER_QUERY_MAX_ROWS": "100000", **(env or {})}
+                   "PUBLISHER_QUERY_MAX_ROWS": "100000", "PUBLISHER_QUERY_BUDGET_SECONDS": "0", **(env or {})}
     if store:
         environment["PUBLISHER_STORE"] = store
     log = open(root / f"serve-{port}.log", "w")  # noqa: SIM115 (open while the server runs)
@@ -123,6 +131,26 @@ def sparql(port: int, path: str, query: str, duration: float, clients: int, cold
     return load.run(port, reqs, duration, connections=clients)
 
 
+def paired(publisher: int, engine: dict, dataset: tuple[str, ...], query: str, pairs: int) -> tuple[float, float]:
+    """Median seconds of one query through the seam and straight to the engine, one request at a time,
+    alternating (a distinct text each time): on a shared machine, both see the same moments of load."""
+    url = urlsplit(engine["query"])
+    targets = (f"http://127.0.0.1:{publisher}/sparql", [], f"http://{url.netloc}{url.path}",
+               [("default-graph-uri", g) for g in dataset])
+    times: tuple[list[float], list[float]] = ([], [])
+    session = requests.Session()
+    for i in range(pairs + 1):
+        for k in (0, 1):
+            started = time.monotonic()
+            response = session.post(targets[2 * k], data=[("query", f"{query}\n# pair {i} {time.time()}"),
+                                                           *targets[2 * k + 1]],
+                                    headers={"Accept": "application/sparql-results+json"}, timeout=300)
+            response.raise_for_status()
+            if i:  # the first pair warms both up
+                times[k].append(time.monotonic() - started)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -136,7 +164,9 @@ def main() -> None:
     parser.add_argument("--no-linked-data", action="store_true", help="skip the Linked Data passes")
     parser.add_argument("--keep", type=Path, help="keep the engines' databases here (a rerun's push then finds the "
                         "release loaded and uploads nothing; its push time is not a load time)")
-    parser.add_argument("--queries", nargs="+", choices=tuple(MIX), default=list(MIX), help="part of the SPARQL mix")
+    parser.add_argument("--pairs", type=int, default=0, help="also compare the aggregates through --store with "
+                        "the engine direct, this many alternating requests each (0: not)")
+    parser.add_argument("--queries", nargs="*", choices=tuple(MIX), default=list(MIX), help="part of the SPARQL mix")
     args = parser.parse_args()
     if not VIRTUOSO:
         sys.exit("virtuoso-t is missing: apt-get install virtuoso-opensource")
@@ -177,9 +207,10 @@ def main() -> None:
                 cached = load.run(port, [load.Request(p, h) for p, h in paths], args.duration, connections=8)
                 flag = f" (errors {errors + cached.errors})" if errors + cached.errors else ""
                 print(f"| {name} | {cold_rate:,.0f} | {cached.rate:,.0f}{flag} |", flush=True)
-            print("\n| SPARQL q/s | " + " | ".join(f"{n} cold | {n} cached" for n in servers)
-                  + "".join(f" | {e['name']} direct" for e in engines) + " |")
-            print("|---|" + "---:|" * (2 * len(servers) + len(engines)))
+            if args.queries:
+                print("\n| SPARQL q/s | " + " | ".join(f"{n} cold | {n} cached" for n in servers)
+                      + "".join(f" | {e['name']} direct" for e in engines) + " |")
+                print("|---|" + "---:|" * (2 * len(servers) + len(engines)))
             for qname in args.queries:
                 body = MIX[qname]
                 query = PREFIXES + body
@@ -194,6 +225,15 @@ def main() -> None:
                     direct = sparql(port, path, query, args.duration, args.clients, True, union)
                     cells.append(f"{direct.rate:,.1f}" + ("!" if direct.errors else ""))
                 print(f"| {qname} | " + " | ".join(cells) + " |", flush=True)
+            if args.pairs:
+                print(f"\n| aggregate, {args.pairs} alternating requests | engine | --store median ms "
+                      "| direct median ms | --store / direct |\n|---|---|---:|---:|---:|")
+                for engine in engines:
+                    for qname, body in AGGREGATES.items():
+                        ours, direct = paired(servers[f"--store {engine['name']}"], engine, union, PREFIXES + body,
+                                              args.pairs)
+                        print(f"| {qname} | {engine['name']} | {ours * 1000:,.0f} | {direct * 1000:,.0f} | "
+                              f"{ours / direct:.2f} |", flush=True)
         finally:
             for proc in reversed(procs):
                 proc.terminate()
