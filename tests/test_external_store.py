@@ -163,6 +163,24 @@ def test_graph_names_are_the_releases_own(engine: Engine, config: Config, releas
     assert names == sorted(release.manifest["graphs"])
 
 
+def test_named_graphs_are_sent_only_to_queries_that_can_reach_them(engine: Engine, config: Config,
+                                                                   release: Release, server: str) -> None:
+    """Every graph named in a request's dataset costs the engine time (Virtuoso about 3 ms each, 20–60 ms on
+    an aggregate at 1M triples); a query without ``GRAPH`` reads the default graph only, so it names none."""
+    store = external(engine, config, release)
+    sent: list[str] = []
+    store.session.hooks["response"].append(lambda response, **_: sent.append(response.request.body or ""))
+    plain = store.run(QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+    assert "named-graph-uri" not in sent[-1] and "default-graph-uri" in sent[-1]
+    assert plain.rows == 1
+    with_graph = store.run(QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"))
+    assert sent[-1].count("named-graph-uri") == len(release.manifest["graphs"])
+    assert with_graph.rows == 1
+    # The word in a string or an IRI is no GRAPH pattern.
+    store.run(QueryRequest('SELECT ?s WHERE { ?s ?p "GRAPH" } LIMIT 1'))
+    assert "named-graph-uri" not in sent[-1]
+
+
 @pytest.fixture
 def own_oxigraph() -> Iterator[Engine]:
     """An oxigraph server of the test's own (the session's is shared with the module's ``server``)."""
