@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,12 @@ from tests.stores import VIRTUOSO, VIRTUOSO_INI, VIRTUOSO_PASSWORD, VIRTUOSO_USE
 BIN = Path(sys.executable).parent
 BASE = "http://localhost:8080/"
 VARIANTS = 2000  # distinct texts per query for the cold runs
+#: Whole-graph aggregates for the paired comparison (seam against the engine direct), beside the mix's one.
+AGGREGATES = {
+    "partners-per-goal": MIX["partners-per-goal"],
+    "count-all": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "triples-per-type": "SELECT ?t (COUNT(?s) AS ?n) WHERE { ?s a ?t } GROUP BY ?t ORDER BY DESC(?n)",
+}
 
 
 def prepare(size: int, workdir: Path) -> Path:
@@ -99,14 +106,16 @@ def push(root: Path, engine: dict) -> float:
 
 def start_publisher(root: Path, store: str = "", env: dict | None = None) -> tuple[subprocess.Popen, int]:
     port = free_port()
+    # The per-client budget off: every request of the benchmark comes from one client.
     environment = {**os.environ, "PUBLISHER_BASE_IRI": BASE, "PUBLISHER_QUERY_TIMEOUT": "60",
-                   "PUBLISHER_QUERY_MAX_ROWS": "100000", **(env or {})}
+                   "PUBLISHER_QUERY_MAX_ROWS": "100000", "PUBLISHER_QUERY_BUDGET_SECONDS": "0", **(env or {})}
     if store:
         environment["PUBLISHER_STORE"] = store
+    log = open(root / f"serve-{port}.log", "w")  # noqa: SIM115 (open while the server runs)
     proc = subprocess.Popen([str(BIN / "publisher"), "--root", str(root), "--build-dir", str(root / "build"),
-                             "serve", "--port", str(port)], env=environment,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(f"http://127.0.0.1:{port}/", timeout=300)
+                             "serve", "--port", str(port)], env=environment, stdout=log, stderr=subprocess.STDOUT)
+    # A cheap page: at 1M the home page's overview takes minutes through an external store.
+    wait_for(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", timeout=300)
     return proc, port
 
 
@@ -122,6 +131,26 @@ def sparql(port: int, path: str, query: str, duration: float, clients: int, cold
     return load.run(port, reqs, duration, connections=clients)
 
 
+def paired(publisher: int, engine: dict, dataset: tuple[str, ...], query: str, pairs: int) -> tuple[float, float]:
+    """Median seconds of one query through the seam and straight to the engine, one request at a time,
+    alternating (a distinct text each time): on a shared machine, both see the same moments of load."""
+    url = urlsplit(engine["query"])
+    targets = (f"http://127.0.0.1:{publisher}/sparql", [], f"http://{url.netloc}{url.path}",
+               [("default-graph-uri", g) for g in dataset])
+    times: tuple[list[float], list[float]] = ([], [])
+    session = requests.Session()
+    for i in range(pairs + 1):
+        for k in (0, 1):
+            started = time.monotonic()
+            response = session.post(targets[2 * k], data=[("query", f"{query}\n# pair {i} {time.time()}"),
+                                                           *targets[2 * k + 1]],
+                                    headers={"Accept": "application/sparql-results+json"}, timeout=300)
+            response.raise_for_status()
+            if i:  # the first pair warms both up
+                times[k].append(time.monotonic() - started)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -129,6 +158,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--resources", type=int, default=300)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/bench-stores"))
+    parser.add_argument("--engines", nargs="+", choices=("oxigraph", "virtuoso"), default=["oxigraph", "virtuoso"],
+                        help="external engines to start (at 1M, pushing into both takes long)")
+    parser.add_argument("--no-embedded", action="store_true", help="skip the publisher on its embedded store")
+    parser.add_argument("--no-linked-data", action="store_true", help="skip the Linked Data passes")
+    parser.add_argument("--keep", type=Path, help="keep the engines' databases here (a rerun's push then finds the "
+                        "release loaded and uploads nothing; its push time is not a load time)")
+    parser.add_argument("--pairs", type=int, default=0, help="also compare the aggregates through --store with "
+                        "the engine direct, this many alternating requests each (0: not)")
+    parser.add_argument("--queries", nargs="*", choices=tuple(MIX), default=list(MIX), help="part of the SPARQL mix")
     args = parser.parse_args()
     if not VIRTUOSO:
         sys.exit("virtuoso-t is missing: apt-get install virtuoso-opensource")
@@ -137,50 +175,65 @@ def main() -> None:
         root = prepare(size, args.workdir)
         release = Release.open(root / "build" / "current")
         union = (sg.union_graph(BASE, release.id),)  # the default graph the publisher reads
-        tmp = Path(tempfile.mkdtemp(prefix="bench-stores-"))
+        tmp = args.keep / str(size) if args.keep else Path(tempfile.mkdtemp(prefix="bench-stores-"))
         procs: list[subprocess.Popen] = []
         try:
-            (tmp / "oxi").mkdir()
-            (tmp / "virt").mkdir()
-            oxi_proc, oxi = start_oxigraph(tmp / "oxi")
-            virt_proc, virt = start_virtuoso(tmp / "virt")
-            procs += [oxi_proc, virt_proc]
+            engines = []
+            for name, start in (("oxigraph", start_oxigraph), ("virtuoso", start_virtuoso)):
+                if name in args.engines:
+                    (tmp / name).mkdir(parents=True, exist_ok=True)
+                    proc, engine = start(tmp / name)
+                    procs.append(proc)
+                    engines.append(engine)
             triples = release.manifest["quads"]
             print(f"\n## {triples} triples ({size} asked)\n")
             print("| push into | seconds | triples/s |\n|---|---:|---:|")
-            for engine in (oxi, virt):
+            for engine in engines:
                 seconds = push(root, engine)
                 print(f"| {engine['name']} | {seconds:.1f} | {triples / seconds:,.0f} |", flush=True)
             servers = {}
-            for name, store, env in (("embedded", "", {}), ("--store oxigraph", oxi["query"], {}),
-                                     ("--store virtuoso", virt["query"], virt["env"])):
+            publishers = [] if args.no_embedded else [("embedded", "", {})]
+            publishers += [(f"--store {e['name']}", e["query"], e["env"]) for e in engines]
+            for name, store, env in publishers:
                 proc, port = start_publisher(root, store, env)
                 procs.append(proc)
                 servers[name] = port
             resources = sample_resources(root, args.resources)
             paths = [("/" + iri[len(BASE):], {"Accept": "text/turtle"}) for iri in resources]
-            print("\n| Linked Data (Turtle) | cold pass req/s | cached req/s (wrk) |\n|---|---:|---:|")
-            for name, port in servers.items():
+            if not args.no_linked_data:
+                print("\n| Linked Data (Turtle) | cold pass req/s | cached req/s (wrk) |\n|---|---:|---:|")
+            for name, port in ({} if args.no_linked_data else servers).items():
                 cold_rate, _, errors = ld_run(port, paths, 0, 2, warm=True)
                 cached = load.run(port, [load.Request(p, h) for p, h in paths], args.duration, connections=8)
                 flag = f" (errors {errors + cached.errors})" if errors + cached.errors else ""
                 print(f"| {name} | {cold_rate:,.0f} | {cached.rate:,.0f}{flag} |", flush=True)
-            print("\n| SPARQL q/s | " + " | ".join(f"{n} cold | {n} cached" for n in servers)
-                  + " | oxigraph direct | virtuoso direct |")
-            print("|---|" + "---:|" * (2 * len(servers) + 2))
-            for qname, body in MIX.items():
+            if args.queries:
+                print("\n| SPARQL q/s | " + " | ".join(f"{n} cold | {n} cached" for n in servers)
+                      + "".join(f" | {e['name']} direct" for e in engines) + " |")
+                print("|---|" + "---:|" * (2 * len(servers) + len(engines)))
+            for qname in args.queries:
+                body = MIX[qname]
                 query = PREFIXES + body
                 cells = []
                 for port in servers.values():
                     cold = sparql(port, "/sparql", query, args.duration, args.clients, True)
                     cached = sparql(port, "/sparql", query, args.duration, args.clients, False)
                     cells += [f"{cold.rate:,.1f}" + ("!" if cold.errors else ""), f"{cached.rate:,.0f}"]
-                for engine in (oxi, virt):
+                for engine in engines:
                     url = urlsplit(engine["query"])
                     port, path = int(url.port or 80), url.path
                     direct = sparql(port, path, query, args.duration, args.clients, True, union)
                     cells.append(f"{direct.rate:,.1f}" + ("!" if direct.errors else ""))
                 print(f"| {qname} | " + " | ".join(cells) + " |", flush=True)
+            if args.pairs:
+                print(f"\n| aggregate, {args.pairs} alternating requests | engine | --store median ms "
+                      "| direct median ms | --store / direct |\n|---|---|---:|---:|---:|")
+                for engine in engines:
+                    for qname, body in AGGREGATES.items():
+                        ours, direct = paired(servers[f"--store {engine['name']}"], engine, union, PREFIXES + body,
+                                              args.pairs)
+                        print(f"| {qname} | {engine['name']} | {ours * 1000:,.0f} | {direct * 1000:,.0f} | "
+                              f"{ours / direct:.2f} |", flush=True)
         finally:
             for proc in reversed(procs):
                 proc.terminate()
@@ -188,7 +241,8 @@ def main() -> None:
                     proc.wait(20)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-            shutil.rmtree(tmp, ignore_errors=True)
+            if not args.keep:
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

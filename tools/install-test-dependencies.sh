@@ -65,5 +65,18 @@ if [ "$(cat .cache/ckan-venv/.installed 2>/dev/null)" != "$CKAN_STAMP" ]; then
         echo "CKAN/ckanext-dcat not installed (.cache/ckan-venv.failed); tests/test_ckan_parser.py will skip" >&2
     fi
 fi
+# Debian's Apache httpd for the test that serves the static export's .htaccess (mod_rewrite, mod_headers).
+# Installed without starting it (policy-rc.d 101: the test starts its own on loopback); skipped if apt fails.
+if [ ! -x /usr/sbin/apache2 ]; then
+    if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+    POLICY=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
+        POLICY=1
+    fi
+    ( $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq apache2 >/dev/null ) \
+        || echo "apache2 could not be installed; the .htaccess test will be skipped" >&2
+    [ -z "$POLICY" ] || $SUDO rm -f /usr/sbin/policy-rc.d
+fi
 # The SPARQL editor (CodeMirror 6 from npm, bundled into .cache/editor; see tools/build-editor.sh).
 sh tools/build-editor.sh
