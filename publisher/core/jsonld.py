@@ -23,7 +23,8 @@ redefined. A change that breaks a key gets a new URL (``/context/v2.jsonld``), a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -310,3 +311,20 @@ def flat_document(ctx: Context, triples: Iterable[ox.Triple]) -> dict:
     """The whole dataset as one flat ``@graph`` (the dump): every subject once, links as ids."""
     writer = _Writer(ctx, triples)
     return {"@context": ctx.url, "@graph": [writer.node(s, embed=False) for s in sorted(writer.out, key=str)]}
+
+
+def flat_nodes(ctx: Context, triples: Iterable[ox.Triple], blank: Iterable[ox.Triple]) -> Iterator[dict]:
+    """The nodes of ``flat_document``'s ``@graph`` one at a time (the dump streams them at a million triples).
+
+    ``triples`` are those with an IRI subject, grouped by subject in ``str`` order; ``blank`` those with a
+    blank-node subject, which are embedded where they are linked and then written last, as there.
+    """
+    writer = _Writer(ctx, blank)
+    blank_subjects = sorted(writer.out, key=str)
+    for subject, group in itertools.groupby(triples, key=lambda t: t.subject):
+        writer.out[subject] = [(t.predicate.value, t.object) for t in group]
+        yield writer.node(subject, embed=False)
+        del writer.out[subject]
+        writer.emitted.clear()
+    for subject in blank_subjects:
+        yield writer.node(subject, embed=False)
