@@ -1,0 +1,112 @@
+"""The streamed dumps and the list documents read as N-Triples lines (issue 14) say what the writers before
+them said: the same graph, on the office's data and on a synthetic dataset of the same shape."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from bench.synthetic import write_root
+from publisher.build.dumps import ALL_TRIPLES, write_dataset_dumps
+from publisher.build.pipeline import load_store
+from publisher.core.config import Config
+from publisher.core.describe import LINK_LABEL_PROPERTIES, labels_of, sort_key
+from publisher.core.jsonld import Context, flat_document, list_document
+from publisher.core.listing import KINDS, PATTERNS, PREFIXES, Item, Listing, _sort_name, read_listing, to_csv
+from publisher.core.namespaces import ProjectNamespaces
+from publisher.core.release import Release
+from publisher.core.union import UnionView
+from tests.conftest import TEST_BASE_IRI
+
+
+def reference_listing(store, kind: str, ib: str) -> Listing:
+    """``read_listing`` as it was before issue 14: sets of triple objects, sorted by ``sort_key``."""
+    prefixes = PREFIXES.replace("IB", ib)
+    pattern = PATTERNS[kind]
+    roots = f"{{ SELECT DISTINCT ?s WHERE {pattern} }}"
+    found = set(store.query(f"{prefixes} CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {roots} ?s ?p ?o }}"))
+    if kind == "partners":
+        found |= set(store.query(f"""{prefixes} CONSTRUCT {{ ?a ?p ?o }} WHERE {{ {roots}
+            ?a ib:alignedResource ?s . ?a ?p ?o }}"""))
+    nodes = {t.object for t in found if isinstance(t.object, ox.NamedNode)}
+    values = " ".join(f"<{p}>" for p in LINK_LABEL_PROPERTIES)
+    labels_query = f"CONSTRUCT {{ ?l ?p ?o }} WHERE {{ VALUES ?p {{ {values} }} ?l ?p ?o }}"
+    found |= {t for t in store.query(labels_query) if t.subject in nodes}
+    triples = sorted(found, key=sort_key)
+    member = {row["s"].value for row in store.query(f"{prefixes} SELECT DISTINCT ?s WHERE {pattern}")}
+    items: dict[str, Item] = {}
+    for t in triples:
+        if isinstance(t.subject, ox.NamedNode) and t.subject.value in member:
+            items.setdefault(t.subject.value, Item(t.subject.value)).values.setdefault(
+                t.predicate.value, []).append(t.object)
+    labels = labels_of(triples)
+    return Listing(kind, sorted(items.values(), key=lambda i: (_sort_name(i, labels), i.iri)), labels, triples)
+
+
+def as_graph(document: dict, ctx: Context) -> Graph:
+    inline = {**document, "@context": ctx.document()["@context"]}
+    return Graph().parse(data=json.dumps(inline), format="json-ld")
+
+
+@pytest.fixture(scope="module")
+def office(release: Release) -> tuple[UnionView, str]:
+    return UnionView(ox.Store.read_only(str(release.store_path))), TEST_BASE_IRI
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[UnionView, str]:
+    root = tmp_path_factory.mktemp("synthetic")
+    write_root(root, 6000)
+    config = Config.load(root=root, build_dir=root / "build")
+    return UnionView(load_store(config).store), config.base_iri
+
+
+@pytest.mark.parametrize("data", ["office", "synthetic"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_list_document_is_the_graph_the_old_reader_gave(data: str, kind: str, request) -> None:
+    store, base = request.getfixturevalue(data)
+    ctx, ib = Context(base), str(ProjectNamespaces(base).ib)
+    new, old = read_listing(store, kind, ib), reference_listing(store, kind, ib)
+    assert new.roots == old.roots and len(new.roots) > 0
+    assert sorted(map(sort_key, new.triples)) == sorted(map(sort_key, old.triples))
+    assert to_csv(new, ib) == to_csv(old, ib)
+    new_graph = as_graph(list_document(ctx, new.roots, new.triples), ctx)
+    assert len(new_graph) > 0
+    assert isomorphic(new_graph, as_graph(list_document(ctx, old.roots, old.triples), ctx))
+
+
+@pytest.fixture(scope="module")
+def blank_nodes() -> tuple[UnionView, str]:
+    """A partner with nested blank nodes in two graphs (neither data set above has any)."""
+    base = TEST_BASE_IRI
+    data = f"""
+    <{base}id/event/e> a <http://schema.org/Event> ; <http://schema.org/attendee> <{base}id/organization/p> .
+    <{base}id/organization/p> <http://schema.org/name> "P"@de ;
+        <http://schema.org/additionalProperty> [ <http://schema.org/value> "1" ;
+            <http://schema.org/valueReference> [ <http://schema.org/name> "inner"@en ] ] .
+    """
+    store = ox.Store()
+    store.load(data.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(base + "graph/a"))
+    store.load(data.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(base + "graph/b"))
+    return UnionView(store), base
+
+
+@pytest.mark.parametrize("data", ["office", "synthetic", "blank_nodes"])
+def test_streamed_dumps_hold_every_triple_and_the_same_json_ld(data: str, request, tmp_path: Path) -> None:
+    store, base = request.getfixturevalue(data)
+    ctx = Context(base)
+    write_dataset_dumps(store, tmp_path, ctx, ProjectNamespaces(base).prefixes())
+    triples = sorted(store.query(ALL_TRIPLES), key=sort_key)
+    assert data != "blank_nodes" or len({t.subject for t in triples if isinstance(t.subject, ox.BlankNode)}) == 4
+    expected = json.dumps(flat_document(ctx, triples), ensure_ascii=False, separators=(",", ":")).encode()
+    assert gzip.decompress((tmp_path / "dataset.jsonld.gz").read_bytes()) == expected
+    wanted = sorted(map(str, triples))
+    for name, fmt in (("dataset.ttl.gz", ox.RdfFormat.TURTLE), ("dataset.nt.gz", ox.RdfFormat.N_TRIPLES)):
+        parsed = ox.parse(gzip.decompress((tmp_path / name).read_bytes()), format=fmt)
+        assert sorted(str(q.triple) for q in parsed) == wanted, name
