@@ -110,3 +110,32 @@ def test_streamed_dumps_hold_every_triple_and_the_same_json_ld(data: str, reques
     for name, fmt in (("dataset.ttl.gz", ox.RdfFormat.TURTLE), ("dataset.nt.gz", ox.RdfFormat.N_TRIPLES)):
         parsed = ox.parse(gzip.decompress((tmp_path / name).read_bytes()), format=fmt)
         assert sorted(str(q.triple) for q in parsed) == wanted, name
+
+
+def test_change_lines_split_as_oxigraph_reads_them(release: Release) -> None:
+    """The change list splits N-Quads lines as text; each split must be Oxigraph's own terms."""
+    from publisher.build.changes import _terms
+
+    lines = release.dataset_path.read_text(encoding="utf-8").splitlines()
+    literal_with_space = 0
+    for line in lines:
+        q = next(iter(ox.parse(line.encode("utf-8"), format=ox.RdfFormat.N_QUADS)))
+        assert _terms(line) == (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
+        literal_with_space += isinstance(q.object, ox.Literal) and " " in q.object.value
+    assert literal_with_space > 100
+
+
+def test_a_change_inside_a_blank_node_is_found_when_its_label_stays(tmp_path: Path) -> None:
+    from publisher.build.changes import compare
+
+    b, g = TEST_BASE_IRI, f"<{TEST_BASE_IRI}graph/data/x>"
+    common = (f'<{b}id/organization/x> <http://schema.org/name> "X e.V."@de {g} .\n'
+              f'<{b}id/organization/x> <http://schema.org/additionalProperty> _:p {g} .\n')
+    old, new = tmp_path / "old.nq", tmp_path / "new.nq"
+    old.write_text(common + f'_:p <http://schema.org/value> "1" {g} .\n', encoding="utf-8")
+    new.write_text(common + f'_:p <http://schema.org/value> "2" {g} .\n', encoding="utf-8")
+    changes = compare(old, new, b)
+    assert [(c["iri"], c["property"]) for c in changes] == [
+        (f"{b}id/organization/x", "http://schema.org/additionalProperty")]
+    assert changes[0]["old"] == ['[ <http://schema.org/value> "1" ]']
+    assert changes[0]["new"] == ['[ <http://schema.org/value> "2" ]']

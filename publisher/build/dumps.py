@@ -43,7 +43,7 @@ PARSE_BLOCK = 50_000  # N-Triples lines handed to the parser at once (bounded me
 
 def write_dumps(ctx: BuildContext) -> None:
     """Artifact step: dumps, their index and the pre-rendered lists (runs before the catalogue)."""
-    store = UnionView(ctx.store)
+    store = UnionView(ctx.reading_store)
     jsonld_ctx = Context(ctx.config.base_iri)
     ib = str(ctx.ns.ib)
     layout = ctx.layout

@@ -95,6 +95,13 @@ class BuildContext:
         """The release folder being written (its files are named by ``layout``)."""
         return self.layout.root
 
+    @property
+    def reading_store(self) -> ox.Store:
+        """The store to read the release's data from: the loaded sources' in-memory store when the build
+        has it (the same quads as ``store``, and ``dataset.nq`` was written from it; Oxigraph answers the
+        list and catalogue queries about twice as fast from memory as from the on-disk store), else ``store``."""
+        return self.sources.store if self.sources is not None else self.store
+
 
 ArtifactStep = Callable[[BuildContext], None]
 
