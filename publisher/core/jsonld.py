@@ -194,8 +194,8 @@ class _Writer:
         self.out: dict[Subject, list[tuple[str, ox.NamedNode | ox.BlankNode | ox.Literal]]] = {}
         self.into: dict[ox.NamedNode | ox.BlankNode, list[tuple[Subject, str]]] = {}
         out, into, literal = self.out, self.into, ox.Literal
-        for subject, predicate, obj in triples:  # one call per triple (each attribute read makes an object)
-            p = predicate.value
+        for t in triples:  # triples or quads (the feed's)
+            subject, p, obj = t.subject, t.predicate.value, t.object
             out.setdefault(subject, []).append((p, obj))
             if type(obj) is not literal:
                 into.setdefault(obj, []).append((subject, p))
