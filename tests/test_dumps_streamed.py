@@ -139,3 +139,21 @@ def test_a_change_inside_a_blank_node_is_found_when_its_label_stays(tmp_path: Pa
         (f"{b}id/organization/x", "http://schema.org/additionalProperty")]
     assert changes[0]["old"] == ['[ <http://schema.org/value> "1" ]']
     assert changes[0]["new"] == ['[ <http://schema.org/value> "2" ]']
+
+
+@pytest.mark.parametrize("data", ["office", "synthetic", "blank_nodes"])
+def test_content_hash_is_the_one_releases_were_built_with(data: str, request) -> None:
+    """N-Quads lines as bytes (issue 14) give the hash the text lines gave: a release whose data did not
+    change is still recognised as unchanged and not published again."""
+    import hashlib
+
+    from publisher.build.pipeline import _content_hash, _nquads
+
+    store = request.getfixturevalue(data)[0].store
+    text = store.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    lines = sorted({line for line in text.splitlines() if line.strip()})
+    digest = hashlib.sha256()
+    for line in sorted(" ".join("_:b" if t.startswith("_:") else t for t in line.split(" ")) for line in lines):
+        digest.update(line.encode("utf-8") + b"\n")
+    assert [line.decode("utf-8") for line in _nquads(store)] == lines
+    assert _content_hash(_nquads(store)) == "sha256:" + digest.hexdigest()
