@@ -118,7 +118,12 @@ def read_listing(store, kind: str, ib_namespace: str) -> Listing:
 
 def _lines(store, construct: str) -> set[bytes]:
     """The N-Triples lines of a CONSTRUCT query's result, written by Oxigraph."""
-    return set(store.query(construct).serialize(format=ox.RdfFormat.N_TRIPLES).splitlines()) - {b""}
+    result = store.query(construct)
+    if hasattr(result, "serialize"):  # pyoxigraph's own result; an external store gives triples
+        data = result.serialize(format=ox.RdfFormat.N_TRIPLES)
+    else:
+        data = ox.serialize(list(result), format=ox.RdfFormat.N_TRIPLES)
+    return set(data.splitlines()) - {b""}
 
 
 def label_triples(store, nodes: set[ox.NamedNode]) -> set[ox.Triple]:
