@@ -13,6 +13,7 @@ import argparse
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -60,18 +61,32 @@ def _tree_rss(pid: int) -> int:
 
 
 def timed_build(root: Path) -> tuple[float, int, str]:
-    """Seconds, peak summed RSS and stderr of one ``publisher build``."""
+    """Seconds, peak summed RSS and stderr of one ``publisher build``; stderr ends with the step in which
+    the peak was sampled (the first progress line printed after it)."""
     started = time.perf_counter()
     proc = subprocess.Popen([str(PUBLISHER), "--root", str(root), "build"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PUBLISHER_PROGRESS": "1"})
-    peak = 0
+    lines: list[tuple[float, str]] = []
+
+    def read_stderr() -> None:
+        for line in proc.stderr:
+            lines.append((time.perf_counter(), line))
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    peak, peak_at = 0, started
     while proc.poll() is None:
-        peak = max(peak, _tree_rss(proc.pid))
+        rss = _tree_rss(proc.pid)
+        if rss > peak:
+            peak, peak_at = rss, time.perf_counter()
         time.sleep(0.1)
-    out, err = proc.communicate()
+    out = proc.stdout.read()
+    reader.join(timeout=30)
+    err = "".join(line for _, line in lines)
     if proc.returncode != 0:
         raise SystemExit(f"build failed:\n{out}\n{err[-3000:]}")
-    return time.perf_counter() - started, peak, err
+    step = next((line.strip() for at, line in lines if at >= peak_at and line.startswith("[")), "(last step)")
+    return time.perf_counter() - started, peak, err + f"peak memory sampled during: {step}\n"
 
 
 def main() -> None:

@@ -219,3 +219,15 @@ def test_old_releases_are_pruned_but_current_kept(own_build: tuple[Config, Relea
     releases = sorted(p.name for p in (config.builds / "releases").iterdir())
     assert len(releases) == 3 and last.id in releases
     assert json.loads((config.builds / "current" / "manifest.json").read_text())["build_id"] == last.id
+
+
+def test_progress_lines_are_a_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """PUBLISHER_PROGRESS is read with every other setting (Config), not by the pipeline itself."""
+    from publisher.build.pipeline import Progress
+
+    monkeypatch.setenv("PUBLISHER_PROGRESS", "1")
+    config = Config.load(root=tmp_path)
+    assert config.progress is True
+    monkeypatch.delenv("PUBLISHER_PROGRESS")
+    assert Config.load(root=tmp_path).progress is False
+    assert Progress(forced=config.progress).enabled

@@ -36,46 +36,90 @@ MAX_BLANK_DEPTH = 4
 Described = dict[str, dict[str, set[str]]]  # subject IRI -> predicate IRI -> object keys
 
 
-def _read(path: Path, skip_graph: str) -> tuple[Described, dict[str, dict[str, str]]]:
+def _lines(path: Path) -> set[str]:
+    return {line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def _terms(line: str) -> tuple[str, str, str, str] | None:
+    """Subject, predicate, object and graph of an N-Quads line as Oxigraph writes it (``str`` of each term:
+    IRIs and blank nodes hold no space, so only the object can), or None for anything else."""
+    body = line.rstrip()
+    if not body.endswith(" ."):
+        return None
+    rest, _, graph = body[:-2].rstrip().rpartition(" ")
+    parts = rest.split(" ", 2)
+    if len(parts) != 3 or not graph.startswith(("<", "_:")) or graph.endswith('"'):
+        return None
+    return parts[0], parts[1], parts[2], graph
+
+
+def _read(lines: set[str], skip_graph: str,
+          subjects: set[str] | None = None) -> tuple[Described, dict[str, dict[str, str]]]:
     """Subjects with their properties (blank nodes written out as their content), and names by language.
 
     Names come from every graph (an alignment's readable name is derived); properties only from the
-    graphs not named ``skip_graph``.
+    graphs not named ``skip_graph``, and only of ``subjects`` (IRIs) when given. The lines are split as
+    text and only the name lines are parsed (by Oxigraph): term objects for every quad took most of this
+    step at a million triples (issue 14).
     """
     names: dict[str, dict[str, str]] = defaultdict(dict)
-    quads = []
-    for q in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
-        if isinstance(q.subject, ox.NamedNode) and q.predicate.value in NAME_PROPERTIES \
-                and isinstance(q.object, ox.Literal):
-            names[q.subject.value].setdefault(q.object.language or "", q.object.value)
-        if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == skip_graph):
-            quads.append(q)
-    blanks: dict[str, list[tuple[str, ox.Term]]] = defaultdict(list)
-    for q in quads:
-        if isinstance(q.subject, ox.BlankNode):
-            blanks[q.subject.value].append((q.predicate.value, q.object))
+    skip = f"<{skip_graph}>"
+    name_predicates = {f"<{p}>" for p in NAME_PROPERTIES}
+    blanks: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    named: list[tuple[str, str, str]] = []
+    name_lines: list[str] = []
+    for line in lines:
+        terms = _terms(line)
+        if terms is None:  # not as Oxigraph writes it: let Oxigraph read it
+            q = next(iter(ox.parse(line.encode("utf-8"), format=ox.RdfFormat.N_QUADS)))
+            terms = (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
+        subject, predicate, obj, graph = terms
+        if predicate in name_predicates and subject.startswith("<") and obj.startswith('"'):
+            name_lines.append(f"{subject} {predicate} {obj} .")
+        if graph == skip:
+            continue
+        if subject.startswith("_:"):
+            blanks[subject[2:]].append((predicate[1:-1], obj))
+        elif subject.startswith("<") and (subjects is None or subject[1:-1] in subjects):
+            named.append((subject[1:-1], predicate[1:-1], obj))
+    for t in ox.parse("\n".join(sorted(name_lines)).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
+        names[t.subject.value].setdefault(t.object.language or "", t.object.value)
 
-    def key(term: ox.Term, depth: int = 0) -> str:
-        if isinstance(term, ox.BlankNode):
+    def key(term: str, depth: int = 0) -> str:
+        if term.startswith("_:"):
             if depth >= MAX_BLANK_DEPTH:
                 return "[…]"
-            inner = sorted(f"<{p}> {key(o, depth + 1)}" for p, o in blanks.get(term.value, []))
+            inner = sorted(f"<{p}> {key(o, depth + 1)}" for p, o in blanks.get(term[2:], []))
             return "[ " + " ; ".join(inner) + " ]"
-        return str(term)
+        return term
 
     described: Described = defaultdict(lambda: defaultdict(set))
-    for q in quads:
-        if isinstance(q.subject, ox.NamedNode):
-            described[q.subject.value][q.predicate.value].add(key(q.object))
+    for subject, predicate, obj in named:
+        described[subject][predicate].add(key(obj))
     return described, names
+
+
+def _touched(old: set[str], new: set[str]) -> set[str]:
+    """The IRIs whose description may differ: subjects of lines in one file only, and (when a blank
+    node's own lines differ) every subject that links to a blank node."""
+    differ = old ^ new
+    subjects = {line.split(" ", 1)[0] for line in differ}
+    if any(s.startswith("_:") for s in subjects):
+        subjects |= {line.split(" ", 1)[0] for line in old | new if " _:" in line}
+    return {s[1:-1] for s in subjects if s.startswith("<")}
 
 
 def compare(old: Path | None, new: Path, base_iri: str) -> list[dict]:
     """The changes from the dataset ``old`` (None: nothing before) to ``new``, in a stable order."""
     ns = ProjectNamespaces(base_iri)
     derived = str(ns.graph["derived"])
-    before, old_names = _read(old, derived) if old is not None else ({}, {})
-    after, new_names = _read(new, derived)
+    new_lines = _lines(new)
+    old_lines = _lines(old) if old is not None else set()
+    # Only what differs is compared (after one edit: a few resources of a million triples).
+    touched = _touched(old_lines, new_lines) if old is not None else None
+    before, old_names = _read(old_lines, derived, touched) if old is not None else ({}, {})
+    after, new_names = _read(new_lines, derived, touched)
+    del old_lines, new_lines
     prefixes = ns.prefixes()
 
     def name(iri: str, lang: str) -> str:

@@ -16,17 +16,19 @@ Outputs are sorted and gzip headers carry no time stamp, so the same data gives 
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import gzip
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from publisher.core import formats
-from publisher.core.describe import sort_key
-from publisher.core.jsonld import Context, flat_document, list_document
+from publisher.core.jsonld import Context, flat_nodes, list_document
 from publisher.core.listing import KINDS, read_listing, to_csv
 from publisher.core.union import UnionView
 from publisher.core.urls import DUMPS, gzip_dump_name
@@ -36,26 +38,18 @@ if TYPE_CHECKING:  # the pipeline imports this module to register the step
 
 ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
 PARTNERS_CSV = "partners.csv"
+PARSE_BLOCK = 50_000  # N-Triples lines handed to the parser at once (bounded memory, few calls)
 
 
 def write_dumps(ctx: BuildContext) -> None:
     """Artifact step: dumps, their index and the pre-rendered lists (runs before the catalogue)."""
-    store = UnionView(ctx.store)
+    store = UnionView(ctx.reading_store)
     jsonld_ctx = Context(ctx.config.base_iri)
     ib = str(ctx.ns.ib)
     layout = ctx.layout
     layout.dumps.mkdir()
     layout.lists.mkdir()
-    triples = sorted(store.query(ALL_TRIPLES), key=sort_key)
-    prefixes = ctx.ns.prefixes()
-    for fmt in formats.DUMP_FORMATS:
-        if fmt is formats.JSONLD:  # the project's own writer, with the published context
-            data = _json_bytes(flat_document(jsonld_ctx, triples))
-        else:
-            data = ox.serialize(triples, format=getattr(ox.RdfFormat, fmt.oxigraph),
-                                prefixes=prefixes if fmt is formats.TURTLE else None)
-        _gzip(layout.dumps / gzip_dump_name(fmt), data)
-    del triples
+    write_dataset_dumps(store, layout.dumps, jsonld_ctx, ctx.ns.prefixes())
     for kind in KINDS:
         listing = read_listing(store, kind, ib)
         csv_text = to_csv(listing, ib)
@@ -64,12 +58,54 @@ def write_dumps(ctx: BuildContext) -> None:
             _json_bytes(list_document(jsonld_ctx, listing.roots, listing.triples)))
         if kind == "partners":
             (layout.dumps / PARTNERS_CSV).write_text(csv_text, encoding="utf-8", newline="")
+        del listing
     entries = [_entry(layout.dumps / gzip_dump_name(fmt), fmt, ctx.manifest["triples"])
                for fmt in formats.DUMP_FORMATS]
     entries.append(_entry(layout.dumps / PARTNERS_CSV, formats.CSV, None))
     index = {"files": entries}
     layout.dumps_index.write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
     ctx.manifest["dumps"] = [f["file"] for f in index["files"]]
+
+
+def write_dataset_dumps(store: UnionView, folder: Path, jsonld_ctx: Context, prefixes: dict[str, str]) -> None:
+    """The whole-dataset dumps, streamed: Oxigraph writes the distinct triples as N-Triples (in Rust), the
+    lines are sorted as bytes (the dumps' stable order), and each format is written from those lines
+    one triple at a time, so no list of every triple as Python objects is ever held (issue 14: that
+    and ``sort_key`` over every triple were most of this step)."""
+    lines = sorted(line for line in store.query(ALL_TRIPLES).serialize(format=ox.RdfFormat.N_TRIPLES)
+                   .splitlines() if line)
+    # Blank-node subjects ("_:") sort after IRIs ("<"): the JSON-LD writer needs them before the nodes
+    # that embed them.
+    first_blank = bisect.bisect_left(lines, b"_:")
+    for fmt in formats.DUMP_FORMATS:
+        with _gzip_writer(folder / gzip_dump_name(fmt)) as out:
+            if fmt is formats.NTRIPLES:
+                for start in range(0, len(lines), PARSE_BLOCK):
+                    out.write(b"\n".join(lines[start:start + PARSE_BLOCK]) + b"\n")
+            elif fmt is formats.JSONLD:  # the project's own writer, with the published context
+                blank = _parse(lines[first_blank:])
+                # The bytes of json.dumps of the whole document, written a node at a time.
+                out.write(b'{"@context":' + _json_bytes(jsonld_ctx.url) + b',"@graph":[')
+                chunk: list[bytes] = []
+                for node in flat_nodes(jsonld_ctx, _parse(lines[:first_blank]), blank):
+                    chunk.append(_json_bytes(node))
+                    if len(chunk) >= PARSE_BLOCK // 10:
+                        out.write(b",".join(chunk) + b",")
+                        chunk = []
+                if chunk:
+                    out.write(b",".join(chunk))
+                out.write(b"]}")
+            else:
+                ox.serialize(_parse(lines), out, format=getattr(ox.RdfFormat, fmt.oxigraph),
+                             prefixes=prefixes if fmt is formats.TURTLE else None)
+
+
+def _parse(lines: list[bytes]) -> Iterator[ox.Triple]:
+    """The triples of sorted N-Triples lines, in their order, parsed by Oxigraph a block at a time."""
+    for start in range(0, len(lines), PARSE_BLOCK):
+        block = b"\n".join(lines[start:start + PARSE_BLOCK]) + b"\n"
+        for quad in ox.parse(block, format=ox.RdfFormat.N_TRIPLES):
+            yield quad.triple
 
 
 def _entry(path: Path, fmt: formats.Format, triples: int | None) -> dict:
@@ -89,12 +125,14 @@ def _entry(path: Path, fmt: formats.Format, triples: int | None) -> dict:
     return entry
 
 
-def _gzip(path: Path, data: bytes) -> None:
+@contextlib.contextmanager
+def _gzip_writer(path: Path) -> Iterator[gzip.GzipFile]:
+    """A gzip stream without a time stamp in its header (the same data gives the same bytes)."""
     with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
-        out.write(data)
+        yield out
 
 
-def _json_bytes(document: dict) -> bytes:
+def _json_bytes(document: object) -> bytes:
     # Compact: with ``indent`` the json module falls back to its pure-Python encoder (11 s of 35 s of this
     # step at 100k triples); these are downloads, not pages to read.
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

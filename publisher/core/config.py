@@ -103,6 +103,9 @@ class Config:
     # The catalogue's application profile: "dcat-ap.de-2.0" (what GovData's harvester, ckanext-dcatde on
     # DCAT-AP 2, implements today) or "dcat-ap.de-3.0" (DCAT-AP.de 3.0 on DCAT-AP 3.0).
     catalog_profile: str = "dcat-ap.de-2.0"
+    # Build progress: one line per step of a second or more on stderr even when stderr is not a terminal
+    # (logs, benchmarks; PUBLISHER_PROGRESS=1); on a terminal the lines are always shown.
+    progress: bool = False
 
     def __post_init__(self) -> None:
         if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith("/"):

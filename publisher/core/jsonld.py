@@ -23,7 +23,8 @@ redefined. A change that breaks a key gets a new URL (``/context/v2.jsonld``), a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -188,34 +189,47 @@ class Context:
 class _Writer:
     """Turns a set of triples into node objects; one instance per document."""
 
-    def __init__(self, ctx: Context, triples: Iterable[ox.Triple]) -> None:
+    def __init__(self, ctx: Context, triples: Iterable[ox.Triple], *, memo: bool = False) -> None:
         self.ctx = ctx
         self.out: dict[Subject, list[tuple[str, ox.NamedNode | ox.BlankNode | ox.Literal]]] = {}
         self.into: dict[ox.NamedNode | ox.BlankNode, list[tuple[Subject, str]]] = {}
-        for t in triples:
-            self.out.setdefault(t.subject, []).append((t.predicate.value, t.object))
-            if not isinstance(t.object, ox.Literal):
-                self.into.setdefault(t.object, []).append((t.subject, t.predicate.value))
+        out, into, literal = self.out, self.into, ox.Literal
+        for t in triples:  # triples or quads (the feed's)
+            subject, p, obj = t.subject, t.predicate.value, t.object
+            out.setdefault(subject, []).append((p, obj))
+            if type(obj) is not literal:
+                into.setdefault(obj, []).append((subject, p))
         self.emitted: set[Subject] = set()
+        # With ``memo``, the node of a resource that links to nothing described here (a goal with its labels,
+        # embedded in thousands of partners) is made once and shared: it is the same wherever it is embedded.
+        self.memo: dict[Subject, dict] | None = {} if memo else None
 
     def node(self, subject: Subject, *, embed: bool, path: frozenset = frozenset(),
              skip: tuple[str, Subject] | None = None, reverse: bool = False, embed_reverse: bool = True) -> dict:
         """The node object of ``subject``; ``embed`` nests the description of the nodes it links to,
         ``embed_reverse`` that of the nodes linking to it (else they are ids only)."""
         self.emitted.add(subject)
+        memo = self.memo if not reverse and skip is None else None
+        if memo is not None and subject in memo:
+            return memo[subject]
         path = path | {subject}
         obj: dict = {"id": _id(subject)}
         keyed: dict[str, list] = {}
-        for predicate, value in self.out.get(subject, []):
+        leaf = True
+        out = self.out
+        for predicate, value in out.get(subject, ()):
             if skip is not None and (predicate, value) == skip:
                 continue
-            if predicate == _RDF_TYPE and not isinstance(value, ox.Literal):
+            is_literal = type(value) is ox.Literal
+            if predicate == _RDF_TYPE and not is_literal:
                 obj.setdefault("type", []).append(self.ctx.classes.get(value.value, value.value)
                                                   if isinstance(value, ox.NamedNode) else _id(value))
                 continue
             key, encoded = self._encode(predicate, value)
-            if not isinstance(value, ox.Literal) and self._should_embed(value, embed, path):
-                encoded = self.node(value, embed=embed, path=path)
+            if not is_literal and value in out:
+                leaf = False
+                if self._should_embed(value, embed, path):
+                    encoded = self.node(value, embed=embed, path=path)
             keyed.setdefault(key, []).append(encoded)
         if reverse:
             for source, predicate in self.into.get(subject, []):
@@ -236,6 +250,8 @@ class _Writer:
                 obj[key] = values if key in self.ctx.set_keys or len(values) > 1 else values[0]
         if "type" in obj and len(obj["type"]) == 1:
             obj["type"] = obj["type"][0]
+        if memo is not None and leaf:
+            memo[subject] = obj
         return obj
 
     def _should_embed(self, value: Subject, embed: bool, path: frozenset) -> bool:
@@ -247,11 +263,12 @@ class _Writer:
         term = self.ctx.properties.get(predicate)
         if term is not None:
             key, kind = term
-            if isinstance(value, ox.Literal):
-                datatype = value.datatype.value
-                if kind == LANG and value.language:
-                    return key, _LangMap({value.language: [value.value]})
-                if kind == DATE and datatype == _XSD_DATE:
+            if type(value) is ox.Literal:
+                if kind == LANG:
+                    language = value.language
+                    if language:
+                        return key, _LangMap({language: [value.value]})
+                if kind == DATE and value.datatype.value == _XSD_DATE:
                     return key, value.value
                 if kind == PLAIN:
                     return key, _literal(value)
@@ -300,7 +317,7 @@ def list_document(ctx: Context, roots: list[str], triples: Iterable[ox.Triple], 
                   embed_reverse: bool = True) -> dict:
     """A list (partners, events, alignments): one framed node per root, with what it links to embedded;
     without ``embed_reverse`` incoming links (a partner's alignments) are ids, not whole nodes."""
-    writer = _Writer(ctx, triples)
+    writer = _Writer(ctx, triples, memo=True)
     nodes = [writer.node(ox.NamedNode(iri), embed=True, reverse=True, embed_reverse=embed_reverse)
              for iri in roots]
     return {"@context": ctx.url, "@graph": nodes}
@@ -310,3 +327,20 @@ def flat_document(ctx: Context, triples: Iterable[ox.Triple]) -> dict:
     """The whole dataset as one flat ``@graph`` (the dump): every subject once, links as ids."""
     writer = _Writer(ctx, triples)
     return {"@context": ctx.url, "@graph": [writer.node(s, embed=False) for s in sorted(writer.out, key=str)]}
+
+
+def flat_nodes(ctx: Context, triples: Iterable[ox.Triple], blank: Iterable[ox.Triple]) -> Iterator[dict]:
+    """The nodes of ``flat_document``'s ``@graph`` one at a time (the dump streams them at a million triples).
+
+    ``triples`` are those with an IRI subject, grouped by subject in ``str`` order; ``blank`` those with a
+    blank-node subject, which are embedded where they are linked and then written last, as there.
+    """
+    writer = _Writer(ctx, blank)
+    blank_subjects = sorted(writer.out, key=str)
+    for subject, group in itertools.groupby(triples, key=lambda t: t.subject):
+        writer.out[subject] = [(t.predicate.value, t.object) for t in group]
+        yield writer.node(subject, embed=False)
+        del writer.out[subject]
+        writer.emitted.clear()
+    for subject in blank_subjects:
+        yield writer.node(subject, embed=False)

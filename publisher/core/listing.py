@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from publisher.core.describe import LINK_LABEL_PROPERTIES, NOTATION, Labels, label_of, labels_of, sort_key
+from publisher.core.describe import LINK_LABEL_PROPERTIES, NOTATION, Labels, label_of, labels_of
 from publisher.core.namespaces import DCTERMS, PROV, RDF, SCHEMA, SDG, SKOS
 
 PREFIXES = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in (
@@ -39,6 +39,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 KINDS = tuple(PATTERNS)
 _LABELS = " ".join(f"<{p}>" for p in LINK_LABEL_PROPERTIES)
+_LABEL_QUERY = f"CONSTRUCT {{ ?l ?p ?o }} WHERE {{ VALUES ?p {{ {_LABELS} }} ?l ?p ?o }}"
 
 
 @dataclass
@@ -85,16 +86,25 @@ class Listing:
 
 
 def read_listing(store, kind: str, ib_namespace: str) -> Listing:
-    """Everything one list needs, from three queries; ``store.query`` must use the union graph."""
+    """Everything one list needs, from a few queries; ``store.query`` must use the union graph.
+
+    The triples travel as Oxigraph's N-Triples lines (bytes), which are deduplicated, filtered and
+    sorted as bytes and parsed once: a set and a sort of triple objects by ``sort_key`` were most of
+    the time of the build's list step (issue 14). Lines sort as ``sort_key`` does except where one IRI
+    is a prefix of another followed by a character before ``>``; the order only has to be stable.
+    """
     prefixes = PREFIXES.replace("IB", ib_namespace)
     pattern = PATTERNS[kind]
     roots = f"{{ SELECT DISTINCT ?s WHERE {pattern} }}"
-    found = set(store.query(f"{prefixes} CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {roots} ?s ?p ?o }}"))
-    if kind == "partners":  # the frame embeds each partner's alignments
-        found |= set(store.query(f"""{prefixes} CONSTRUCT {{ ?a ?p ?o }} WHERE {{ {roots}
-            ?a ib:alignedResource ?s . ?a ?p ?o }}"""))
-    found |= label_triples(store, {t.object for t in found if isinstance(t.object, ox.NamedNode)})
-    triples = sorted(found, key=sort_key)
+    lines = _lines(store, f"{prefixes} CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {roots} ?s ?p ?o }}")
+    if kind == "partners":  # the frame embeds each partner's alignments (of a partner: of no event)
+        lines |= _lines(store, f"""{prefixes} CONSTRUCT {{ ?a ?p ?o }} WHERE {{ ?a ib:alignedResource ?s
+            FILTER NOT EXISTS {{ VALUES ?et {{ {EVENT_TYPES} }} ?s a ?et }} ?a ?p ?o }}""")
+    linked = {obj[:-2] for obj in (line.split(b" ", 2)[2] for line in lines)
+              if obj.startswith(b"<") and not obj.startswith(b"<<")}
+    if linked:
+        lines |= {line for line in _lines(store, _LABEL_QUERY) if line.split(b" ", 1)[0] in linked}
+    triples = [q.triple for q in ox.parse(b"\n".join(sorted(lines)) + b"\n", format=ox.RdfFormat.N_TRIPLES)]
     items: dict[str, Item] = {}
     member = {row["s"].value for row in store.query(f"{prefixes} SELECT DISTINCT ?s WHERE {pattern}")}
     for t in triples:
@@ -106,12 +116,21 @@ def read_listing(store, kind: str, ib_namespace: str) -> Listing:
     return Listing(kind, ordered, labels, triples)
 
 
+def _lines(store, construct: str) -> set[bytes]:
+    """The N-Triples lines of a CONSTRUCT query's result, written by Oxigraph."""
+    result = store.query(construct)
+    if hasattr(result, "serialize"):  # pyoxigraph's own result; an external store gives triples
+        data = result.serialize(format=ox.RdfFormat.N_TRIPLES)
+    else:
+        data = ox.serialize(list(result), format=ox.RdfFormat.N_TRIPLES)
+    return set(data.splitlines()) - {b""}
+
+
 def label_triples(store, nodes: set[ox.NamedNode]) -> set[ox.Triple]:
     """The names, labels and notations of ``nodes`` (one query over all labels, filtered here)."""
     if not nodes:
         return set()
-    return {t for t in store.query(f"CONSTRUCT {{ ?l ?p ?o }} WHERE {{ VALUES ?p {{ {_LABELS} }} ?l ?p ?o }}")
-            if t.subject in nodes}
+    return {t for t in store.query(_LABEL_QUERY) if t.subject in nodes}
 
 
 def _sort_name(item: Item, labels: dict) -> str:

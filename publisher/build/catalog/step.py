@@ -75,13 +75,13 @@ def catalog_step(ctx: BuildContext) -> None:
     config = ctx.config
     iris = CatalogIris(config)
     layout = ctx.layout
-    temporal = temporal_coverage(ctx.store, config)
+    temporal = temporal_coverage(ctx.reading_store, config)
     network, *parts = load_specs(config)  # the texts come from data/katalog.toml
 
     distributions: dict[str, list[Distribution]] = {network.slug: _dumps(layout, config, DUMPS)}
     fingerprints = {network.slug: ctx.manifest["content_hash"]}
     for spec in parts:
-        facts = write_part(ctx.store, config, spec, layout.catalog_part(spec.slug))
+        facts = write_part(ctx.reading_store, config, spec, layout.catalog_part(spec.slug))
         fingerprints[spec.slug] = "sha256:" + facts.sha256
         distributions[spec.slug] = [Distribution(
             "turtle", f"{spec.title_de} (Turtle)", f"{spec.title_en} (Turtle)",
