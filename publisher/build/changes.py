@@ -167,8 +167,10 @@ def compare(old: Path | None, new: Path, base_iri: str) -> list[dict]:
             if prop in NAME_PROPERTIES:
                 change["what"] = "name"
                 change["text"] = {
-                    "de": f"{kind_de} „{label['de']}“: Name geändert von {_list(old_de, 'de')} in {_list(new_de, 'de')}",
-                    "en": f"{kind_en} “{label['en']}”: name changed from {_list(old_en, 'en')} to {_list(new_en, 'en')}"}
+                    "de": f"{kind_de} „{label['de']}“: Name geändert von {_list(old_de, 'de')} "
+                          f"in {_list(new_de, 'de')}",
+                    "en": f"{kind_en} “{label['en']}”: name changed from {_list(old_en, 'en')} "
+                          f"to {_list(new_en, 'en')}"}
             elif prop == str(ns.ib) + "reviewStatus":
                 change["what"] = "review_status"
                 confirmed = now == {f"<{ns.review}confirmed>"}
@@ -183,8 +185,10 @@ def compare(old: Path | None, new: Path, base_iri: str) -> list[dict]:
                 change["what"] = "property"
                 short = _compact(prop, prefixes)
                 change["text"] = {
-                    "de": f"{kind_de} „{label['de']}“: {short} geändert von {_list(old_de, 'de')} in {_list(new_de, 'de')}",
-                    "en": f"{kind_en} “{label['en']}”: {short} changed from {_list(old_en, 'en')} to {_list(new_en, 'en')}"}
+                    "de": f"{kind_de} „{label['de']}“: {short} geändert von {_list(old_de, 'de')} "
+                          f"in {_list(new_de, 'de')}",
+                    "en": f"{kind_en} “{label['en']}”: {short} changed from {_list(old_en, 'en')} "
+                          f"to {_list(new_en, 'en')}"}
             changes.append(change)
     changes.sort(key=lambda c: (ORDER[c["change"]], KIND_ORDER[c["kind"]], c["label"]["de"].casefold(), c["iri"],
                                 c.get("property", "")))

@@ -6,7 +6,8 @@ as ``xsd:decimal`` and the municipality key as ``dcatde:politicalGeocodingURI`` 
 ckanext-dcatde reads it; deprecated in 3.0, so 3.0 leaves it out), and states no checksum, since 2.0
 takes the algorithm only from its own hash list (``http://dcat-ap.de/def/hashAlgorithms``), which lists
 no SHA-256 we could verify (the dumps' ``index.json`` keeps every sha256). 3.0 writes the SPDX SHA-256
-checksum. Both have a ``dcat:CatalogRecord`` per dataset and a landing page per dataset. Every node a harvester keeps has a stable IRI
+checksum. Both have a ``dcat:CatalogRecord`` per dataset and a landing page per dataset.
+Every node a harvester keeps has a stable IRI
 below ``{base}catalog/`` so that it dereferences (see ``publisher.serve.web.catalog``) and so that a portal
 can recognise a dataset or a distribution again on the next harvest; only checksums and time periods,
 which are values rather than things, are blank nodes.
