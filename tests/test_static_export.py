@@ -91,6 +91,11 @@ def server(paged_config: Config, release: Release, tmp_path_factory: pytest.Temp
     main.write_text(NGINX_MAIN.format(user=user, tmp=tmp, site=site))
     proc = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(main), "-g", "daemon off;"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    yield from _serving(proc, url, "nginx")
+
+
+def _serving(proc: subprocess.Popen, url: str, name: str) -> Iterator[str]:
+    """Wait (at most 20 s) until the web server answers, yield its URL, then stop it."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -98,14 +103,16 @@ def server(paged_config: Config, release: Release, tmp_path_factory: pytest.Temp
             break
         except requests.RequestException:
             if proc.poll() is not None:
-                pytest.fail(f"nginx did not start: {proc.stdout.read() if proc.stdout else ''}")
+                pytest.fail(f"{name} did not start: {proc.stdout.read() if proc.stdout else ''}")
             time.sleep(0.1)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @pytest.mark.parametrize(("accept", "expected"), [
@@ -231,21 +238,7 @@ def apache(paged_config: Config, release: Release) -> Iterator[str]:
     user = ["-C", "User www-data", "-C", "Group www-data"] if os.geteuid() == 0 else []
     proc = subprocess.Popen([APACHE, "-f", str(tmp / "httpd.conf"), *user, "-DFOREGROUND"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url + "/", timeout=1)
-            break
-        except requests.RequestException:
-            if proc.poll() is not None:
-                pytest.fail(f"apache2 did not start: {proc.stdout.read() if proc.stdout else ''}")
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    yield from _serving(proc, url, "apache2")
     shutil.rmtree(tmp, ignore_errors=True)
 
 

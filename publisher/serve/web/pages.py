@@ -5,6 +5,7 @@ every page shares (the variables ``base.html`` expects, the language switch).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
@@ -71,15 +72,19 @@ def shared_variables() -> dict:
     }
 
 
-@bp.route("/")
-def home() -> Response:
+def _release_page(name: str, draw: Callable[..., str]) -> Response:
+    """An HTML-only page drawn once per release, language and link style (then from the cache)."""
     neg.choose((formats.HTML,), request.headers.get("Accept"))
     config: Config = current_app.config["PUBLISHER"]
     lang, links = i18n.language(), linker()
-    key = (g.live.release.id, "home", lang, links)
-    body = memo(key, lambda: _home(config, lang, links).encode())
-    return neg.respond(body, formats.HTML, etag=release_etag("home", lang, links.lang_query),
+    body = memo((g.live.release.id, name, lang, links), lambda: draw(config, lang, links).encode())
+    return neg.respond(body, formats.HTML, etag=release_etag(name, lang, links.lang_query),
                        last_modified=last_modified(), vary_language=True)
+
+
+@bp.route("/")
+def home() -> Response:
+    return _release_page("home", _home)
 
 
 def _home(config: Config, lang: str, links) -> str:
@@ -110,13 +115,7 @@ def _home(config: Config, lang: str, links) -> str:
 @bp.route("/" + urls.NETWORK)
 def network_page() -> Response:
     """The network as a picture (server-drawn SVG) and as tables; once per release, language and links."""
-    neg.choose((formats.HTML,), request.headers.get("Accept"))
-    config: Config = current_app.config["PUBLISHER"]
-    lang, links = i18n.language(), linker()
-    key = (g.live.release.id, "network", lang, links)
-    body = memo(key, lambda: _network(config, lang, links).encode())
-    return neg.respond(body, formats.HTML, etag=release_etag("network", lang, links.lang_query),
-                       last_modified=last_modified(), vary_language=True)
+    return _release_page("network", _network)
 
 
 def _network(config: Config, lang: str, links) -> str:
