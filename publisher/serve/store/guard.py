@@ -60,9 +60,17 @@ _PARSE_LOCK = threading.Lock()
 _CLOSERS = frozenset(")}]")
 
 
-def keywords(text: str) -> list[str]:
-    """The bare words of ``text`` (keywords and function names), upper-cased, in order."""
-    return [m.group("word").upper() for m in _TOKEN.finditer(text) if m.lastgroup == "word"]
+def keywords(text: str) -> tuple[str, ...]:
+    """The bare words of ``text`` (keywords and function names), upper-cased, in order. Remembered for the
+    last few short texts: one request asks for the words of its query up to seven times (cache, guard, seam)."""
+    return _remembered_keywords(text) if len(text) <= _MEMO_MAX_TEXT else _keywords(text)
+
+
+def _keywords(text: str) -> tuple[str, ...]:
+    return tuple(m.group("word").upper() for m in _TOKEN.finditer(text) if m.lastgroup == "word")
+
+
+_remembered_keywords = lru_cache(maxsize=64)(_keywords)  # at most 64 texts of ≤ 8 KB
 
 
 def _unescape(text: str) -> str:
