@@ -60,6 +60,12 @@ def _spatial(graph: Graph, subject) -> list[dict]:
     return out
 
 
+def _coverage(graph: Graph, subject) -> dict:
+    """``spatialCoverage`` and ``temporalCoverage`` where the catalogue states them."""
+    found = {"spatialCoverage": _spatial(graph, subject), "temporalCoverage": _temporal(graph, subject)}
+    return {key: value for key, value in found.items() if value}
+
+
 def dataset(graph: Graph, subject: URIRef, catalog: URIRef, lang: str) -> dict:
     """One ``schema:Dataset`` with its ``DataDownload`` distributions."""
     out: dict = {"@type": "Dataset", "@id": str(subject), "url": str(subject),
@@ -82,12 +88,7 @@ def dataset(graph: Graph, subject: URIRef, catalog: URIRef, lang: str) -> dict:
     keywords = [str(k) for k in graph.objects(subject, DCAT.keyword) if getattr(k, "language", None) in (None, lang)]
     if keywords:
         out["keywords"] = sorted(keywords)
-    spatial = _spatial(graph, subject)
-    if spatial:
-        out["spatialCoverage"] = spatial
-    temporal = _temporal(graph, subject)
-    if temporal:
-        out["temporalCoverage"] = temporal
+    out.update(_coverage(graph, subject))
     distributions = []
     for dist in sorted(graph.objects(subject, DCAT.distribution), key=str):
         url = graph.value(dist, DCAT.downloadURL) or graph.value(dist, DCAT.accessURL)
@@ -119,12 +120,7 @@ def catalog_document(graph: Graph, catalog: str, lang: str) -> dict:
     publisher = graph.value(node, DCTERMS.publisher)
     if publisher is not None:
         doc["publisher"] = doc["creator"] = _organization(graph, publisher)
-    spatial = _spatial(graph, node)
-    if spatial:
-        doc["spatialCoverage"] = spatial
-    temporal = _temporal(graph, node)
-    if temporal:
-        doc["temporalCoverage"] = temporal
+    doc.update(_coverage(graph, node))
     return doc
 
 
