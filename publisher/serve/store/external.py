@@ -40,8 +40,7 @@ from publisher.serve.store.base import (
 )
 from publisher.serve.store.guard import (
     _TOKEN,
-    check_depth,
-    check_lexical,
+    check_query_fast,
     has_dataset_clause,
     keywords,
     query_form,
@@ -237,7 +236,7 @@ class ExternalStore(TrustedReads):
 
     def run(self, request: QueryRequest) -> QueryResult:
         """An untrusted query, with the publisher's limits in front of the engine."""
-        check_fast(request.query, self.config.query_max_depth)
+        check_query_fast(request.query, self.config.query_max_depth)
         text = self._to_stored(request.query)
         if request.default_graphs is not None or request.named_graphs is not None:
             default, named = self._dataset(request.default_graphs), self._dataset(request.named_graphs)
@@ -328,29 +327,14 @@ class GuardedExternalStore:
     def run(self, request: QueryRequest, client: str = "") -> QueryResult:
         if self.budget is not None:
             self.budget.check(client)
-        check_fast(request.query, self.max_depth if self.max_depth is not None else self.store.config.query_max_depth)
+        max_depth = self.max_depth if self.max_depth is not None else self.store.config.query_max_depth
+        check_query_fast(request.query, max_depth)
         started = time.monotonic()
         try:
             return self.store.run(request)
         finally:
             if self.budget is not None:
                 self.budget.charge(client, time.monotonic() - started)
-
-
-_EMPTY = ox.Store()  # parses user queries (nothing to evaluate: the results are never read)
-
-
-def check_fast(text: str, max_depth: int) -> None:
-    """The guard's refusals without its rdflib parse, which cost 25–70 ms for every new text and was the
-    seam's largest cost (1.2–4× Virtuoso direct on aggregates at 1M triples): the nesting limit first
-    (pyoxigraph's parser recurses), the lexical update/SERVICE refusal (any SERVICE keyword, so stricter
-    than the parse), then pyoxigraph's parser (0.1 ms) on an empty store, for the embedded store's syntax errors."""
-    check_depth(text, max_depth)
-    check_lexical(text)
-    try:
-        _EMPTY.query(text)
-    except SyntaxError as exc:  # worded as the embedded store words it (publisher.serve.store.results)
-        raise QuerySyntaxError(f"Syntax error in the query: {exc}") from None
 
 
 def _insert_values(sparql: str, values: str) -> str:

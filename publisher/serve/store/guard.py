@@ -25,6 +25,8 @@ import threading
 from functools import lru_cache
 from typing import Any
 
+import pyoxigraph as ox
+
 from publisher.serve.store.base import QueryRefused, QuerySyntaxError
 
 _TOKEN = re.compile(
@@ -225,3 +227,20 @@ def _check_query(text: str, max_depth: int | None) -> None:
         raise QuerySyntaxError("The query is nested too deeply for this endpoint's parser. Simplify it.")
     if verdict.startswith("syntax:"):
         raise QuerySyntaxError(verdict.removeprefix("syntax:"))
+
+
+_EMPTY = ox.Store()  # parses user queries (nothing to evaluate: the results are never read)
+
+
+def check_query_fast(text: str, max_depth: int) -> None:
+    """``check_query``'s refusals without its rdflib parse, which cost 25–70 ms for every new text and was the
+    external store's largest cost (1.2–4× Virtuoso direct on aggregates at 1M triples): the nesting limit first
+    (pyoxigraph's parser recurses), the lexical update/SERVICE refusal (any SERVICE keyword, so stricter
+    than the parse), then pyoxigraph's parser (0.1 ms) on an empty store, for the embedded store's syntax errors.
+    Used in front of an external store; the embedded store keeps ``check_query``."""
+    check_depth(text, max_depth)
+    check_lexical(text)
+    try:
+        _EMPTY.query(text)
+    except SyntaxError as exc:  # worded as the embedded store words it (publisher.serve.store.results)
+        raise QuerySyntaxError(f"Syntax error in the query: {exc}") from None
