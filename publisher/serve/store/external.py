@@ -318,17 +318,15 @@ class ExternalStore(TrustedReads):
 
 
 class GuardedExternalStore:
-    """User queries on an external store as the pool's ``PooledStore`` takes them: the client's budget and
-    the guard (with the nesting limit) first, then the store, the time it took charged to the client."""
+    """User queries on an external store as the pool's ``PooledStore`` takes them: the client's budget first,
+    then the store (whose ``run`` applies the guard), the time it took charged to the client."""
 
-    def __init__(self, store: ExternalStore, budget, max_depth: int | None = None) -> None:
-        self.store, self.budget, self.max_depth = store, budget, max_depth
+    def __init__(self, store: ExternalStore, budget) -> None:
+        self.store, self.budget = store, budget
 
     def run(self, request: QueryRequest, client: str = "") -> QueryResult:
         if self.budget is not None:
             self.budget.check(client)
-        max_depth = self.max_depth if self.max_depth is not None else self.store.config.query_max_depth
-        check_query_fast(request.query, max_depth)
         started = time.monotonic()
         try:
             return self.store.run(request)

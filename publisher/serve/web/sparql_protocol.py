@@ -100,7 +100,7 @@ def pooled_store(app: Flask, live: Any) -> PooledStore | GuardedExternalStore:
     """The pool on the release ``live`` serves, with the guard and the budget (started on first use)."""
     config: Config = app.config["PUBLISHER"]
     if isinstance(live.store, ExternalStore):  # serve --store: no pool; the same guard and budget in front
-        return GuardedExternalStore(live.store, _budget(app), config.query_max_depth)
+        return GuardedExternalStore(live.store, _budget(app))
     budget = _budget(app)
     pool = app.extensions.get("sparql_pool")
     if pool is None:
