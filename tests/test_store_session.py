@@ -1,7 +1,9 @@
-"""The external store's HTTP session: the environment (proxies) is read once, when the session is made.
+"""The external store's HTTP client (``publisher.serve.store.http``), against real HTTP servers on loopback.
 
-requests reads the proxy variables again on every request by default (a walk of ``os.environ``, ~0.4 ms of
-each query through the seam, issue 13); the session now takes them once for its endpoint.
+The environment (proxies) is read once, when the client is made: requests read the proxy variables again
+on every request (a walk of ``os.environ``, ~0.4 ms of each query through the seam, issue 13). Connections
+are kept alive, a connection the store closed meanwhile is retried once, an answer over the byte cap is
+refused and its connection dropped, and credentials come from the environment only.
 """
 
 from __future__ import annotations
@@ -11,21 +13,34 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import requests
 
-from publisher.serve.store.external import _session
+from publisher.serve.store.http import StoreAnswerTooLarge, StoreClient, StoreUnreachable
 
 PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
                    "no_proxy", "NO_PROXY")
 DEAD_PROXY = "http://127.0.0.1:9"  # the discard port: nothing answers there
+_servers: dict[str, ThreadingHTTPServer] = {}
+
+
+def _handler(endpoint: str) -> type[_Ok]:
+    return _servers[endpoint].handler  # type: ignore[attr-defined]
 
 
 class _Ok(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    protocol_version = "HTTP/1.1"  # keep-alive, as the stores answer
+    seen: list[tuple[str, str, str]] = []  # (request target, Authorization, peer port) of every request
+    body = b"ok"
+    close_after = False  # close the connection after the answer without saying so (a store's idle timeout)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).seen.append((self.path, self.headers.get("Authorization", ""), str(self.client_address[1])))
         self.send_response(200)
-        self.send_header("Content-Length", "2")
+        self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
-        self.wfile.write(b"ok")
+        self.wfile.write(self.body)
+        if self.close_after:
+            self.close_connection = True
 
     def log_message(self, *args: object) -> None:
         pass
@@ -35,23 +50,72 @@ class _Ok(BaseHTTPRequestHandler):
 def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    monkeypatch.delenv("PUBLISHER_STORE_USER", raising=False)
+    handler = type("Handler", (_Ok,), {"seen": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.handler = handler  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    _servers[f"http://127.0.0.1:{server.server_address[1]}/query"] = server
     yield f"http://127.0.0.1:{server.server_address[1]}/query"
     server.shutdown()
     server.server_close()
 
 
 def test_a_proxy_variable_set_later_is_not_read_per_request(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    session = _session(endpoint)
-    monkeypatch.setenv("http_proxy", DEAD_PROXY)  # main: every request read this again and failed
-    assert session.get(endpoint, timeout=5).text == "ok"
+    client = StoreClient(endpoint)
+    monkeypatch.setenv("http_proxy", DEAD_PROXY)  # before: every request read this again and failed
+    assert _ask(client) == b"ok"
 
 
 def test_the_proxy_of_the_environment_is_still_used(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("http_proxy", DEAD_PROXY)
-    with pytest.raises(requests.exceptions.ConnectionError):
-        _session(endpoint).get(endpoint, timeout=5)
+    with pytest.raises(StoreUnreachable):
+        _ask(StoreClient(endpoint))
     monkeypatch.setenv("no_proxy", "127.0.0.1")
-    assert _session(endpoint).get(endpoint, timeout=5).text == "ok"
+    assert _ask(StoreClient(endpoint)) == b"ok"
+
+
+def _ask(client: StoreClient) -> bytes:
+    return client.post({"query": "ASK {}"}, "application/sparql-results+json", 5).read()
+
+
+def test_connections_are_kept_alive(endpoint: str) -> None:
+    client = StoreClient(endpoint)
+    for _ in range(3):
+        assert _ask(client) == b"ok"
+    ports = {port for _, _, port in _handler(endpoint).seen}
+    assert len(ports) == 1  # one connection for three queries
+
+
+def test_a_connection_the_store_closed_is_retried_once_on_a_fresh_one(endpoint: str) -> None:
+    _handler(endpoint).close_after = True
+    client = StoreClient(endpoint)
+    assert [_ask(client) for _ in range(3)] == [b"ok"] * 3
+    assert len({port for _, _, port in _handler(endpoint).seen}) == 3
+
+
+def test_an_answer_over_the_byte_cap_is_refused_and_its_connection_dropped(endpoint: str) -> None:
+    _handler(endpoint).body = b"x" * 10_000
+    client = StoreClient(endpoint)
+    with pytest.raises(StoreAnswerTooLarge):
+        client.post({"query": "ASK {}"}, "application/sparql-results+json", 5).read(max_bytes=1000)
+    assert len(_ask(client)) == 10_000  # the next query is answered whole, on a new connection
+    assert len({port for _, _, port in _handler(endpoint).seen}) == 2
+
+
+def test_credentials_come_from_the_environment(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _ask(StoreClient(endpoint))
+    monkeypatch.setenv("PUBLISHER_STORE_USER", "reader")
+    monkeypatch.setenv("PUBLISHER_STORE_PASSWORD", "s3cret")
+    _ask(StoreClient(endpoint))
+    assert [auth for _, auth, _ in _handler(endpoint).seen] == ["", "Basic cmVhZGVyOnMzY3JldA=="]
+
+
+def test_a_plain_http_proxy_is_sent_the_whole_url(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through an HTTP proxy a request names the whole URL; the proxy (here the test server itself) answers."""
+    proxy = endpoint.rsplit("/", 1)[0]
+    store = "http://store.invalid:8890/sparql"  # never resolved: only the proxy is connected to
+    monkeypatch.setenv("http_proxy", proxy)
+    assert _ask(StoreClient(store)) == b"ok"
+    assert _handler(endpoint).seen[-1][0] == store

@@ -65,14 +65,39 @@ _CLOSERS = frozenset(")}]")
 def keywords(text: str) -> tuple[str, ...]:
     """The bare words of ``text`` (keywords and function names), upper-cased, in order. Remembered for the
     last few short texts: one request asks for the words of its query up to seven times (cache, guard, seam)."""
-    return _remembered_keywords(text) if len(text) <= _MEMO_MAX_TEXT else _keywords(text)
+    return _lex(text)[0]
 
 
-def _keywords(text: str) -> tuple[str, ...]:
-    return tuple(m.group("word").upper() for m in _TOKEN.finditer(text) if m.lastgroup == "word")
+def _scan(text: str) -> tuple[tuple[str, ...], int]:
+    """One pass of the lexer over ``text``: its bare words (upper-cased) and its nesting depth (see
+    ``nesting_depth``) — the guard needs both for every query, and each pass costs 20–30 µs."""
+    words: list[str] = []
+    depth = deepest = bangs = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind != "other":
+            bangs = 0
+            if kind == "word":
+                words.append(match.group().upper())
+            continue
+        char = match.group()
+        if char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth = max(0, depth - 1)
+        if char == "!" and text[match.end():match.end() + 1] != "=":
+            bangs += 1
+        elif char not in _OPENERS:
+            bangs = 0
+        deepest = max(deepest, depth + bangs)
+    return tuple(words), deepest
 
 
-_remembered_keywords = lru_cache(maxsize=64)(_keywords)  # at most 64 texts of ≤ 8 KB
+_remembered_scan = lru_cache(maxsize=64)(_scan)  # at most 64 texts of ≤ 8 KB
+
+
+def _lex(text: str) -> tuple[tuple[str, ...], int]:
+    return _remembered_scan(text) if len(text) <= _MEMO_MAX_TEXT else _scan(text)
 
 
 def _unescape(text: str) -> str:
@@ -108,22 +133,7 @@ def query_hash(text: str) -> str:
 
 def nesting_depth(text: str) -> int:
     """The deepest nesting of ``( { [`` plus a run of unary ``!`` in ``text``, outside strings, IRIs, comments."""
-    depth = deepest = bangs = 0
-    for match in _TOKEN.finditer(text):
-        if match.lastgroup != "other":
-            bangs = 0
-            continue
-        char = match.group()
-        if char in _OPENERS:
-            depth += 1
-        elif char in _CLOSERS:
-            depth = max(0, depth - 1)
-        if char == "!" and text[match.end():match.end() + 1] != "=":
-            bangs += 1
-        elif char not in _OPENERS:
-            bangs = 0
-        deepest = max(deepest, depth + bangs)
-    return deepest
+    return _lex(text)[1]
 
 
 def check_depth(text: str, max_depth: int) -> None:

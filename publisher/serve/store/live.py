@@ -106,7 +106,8 @@ class LiveRelease:
             return
         try:
             if self.config.store:  # serve --store: the store's pointer names the release (``store/external.py``)
-                target = served_release_target(self.config)
+                target = served_release_target(
+                    self.config, self._live.store.client if self._live is not None else None)  # type: ignore[union-attr]
             else:
                 target = os.readlink(self.link) if self.link.is_symlink() else str(self.link.resolve())
         except OSError as exc:

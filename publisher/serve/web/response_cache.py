@@ -117,7 +117,10 @@ class ResponseCache:
             close = getattr(chunks, "close", None)
             if close:
                 close()
-        self.cache.put(key, (status, tuple(headers), body))
+        headers_kept = tuple(headers)
+        # The entry's size as ``cache.size_of`` would count it, without its walk over every header string.
+        size = 56 + 2 * 48 + len(status) + len(body) + 56 + sum(56 + 96 + len(k) + len(v) for k, v in headers_kept)
+        self.cache.put(key, (status, headers_kept, body), size)
         start_response(status, headers)
         return [body]
 
