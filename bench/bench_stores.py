@@ -39,7 +39,7 @@ from bench.bench_sparql import MIX, PREFIXES  # noqa: E402
 from publisher.core import store_graphs as sg  # noqa: E402
 from publisher.core.release import Release  # noqa: E402
 from tests.conftest import free_port, wait_for  # noqa: E402
-from tests.stores import VIRTUOSO, VIRTUOSO_INI, VIRTUOSO_PASSWORD, VIRTUOSO_USER  # noqa: E402
+from tests.stores import VIRTUOSO, VIRTUOSO_INI, VIRTUOSO_PASSWORD, VIRTUOSO_USER, virtuoso_process  # noqa: E402
 
 BIN = Path(sys.executable).parent
 BASE = "http://localhost:8080/"
@@ -71,23 +71,11 @@ def start_oxigraph(folder: Path) -> tuple[subprocess.Popen, dict]:
 
 
 def start_virtuoso(folder: Path) -> tuple[subprocess.Popen, dict]:
-    http_port, sql_port = free_port(), free_port()
-    ini = VIRTUOSO_INI.format(d=folder, http_port=http_port, sql_port=sql_port)
     # Bigger buffers than the tests' (about 2.6 GB at 8 KB a buffer): the 1M dataset then stays in memory.
-    ini = ini.replace("NumberOfBuffers = 10000", "NumberOfBuffers = 340000").replace(
+    ini = VIRTUOSO_INI.replace("NumberOfBuffers = 10000", "NumberOfBuffers = 340000").replace(
         "MaxDirtyBuffers = 6000", "MaxDirtyBuffers = 250000").replace("ThreadsPerQuery = 2", "ThreadsPerQuery = 2\n"
                                                                       "MaxSortedTopRows = 100000")
-    (folder / "virtuoso.ini").write_text(ini)
-    proc = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(folder / "virtuoso.ini")], cwd=folder,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{http_port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/sparql", params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                break
-        except requests.RequestException:
-            time.sleep(0.5)
+    proc, url = virtuoso_process(folder, ini, timeout=180)
     return proc, {"name": "virtuoso", "query": url + "/sparql", "update": url + "/sparql-auth",
                   "gsp": url + "/sparql-graph-crud-auth",
                   "env": {"PUBLISHER_STORE_USER": VIRTUOSO_USER, "PUBLISHER_STORE_PASSWORD": VIRTUOSO_PASSWORD}}
@@ -232,7 +220,7 @@ def main() -> None:
                     for qname, body in AGGREGATES.items():
                         ours, direct = paired(servers[f"--store {engine['name']}"], engine, union, PREFIXES + body,
                                               args.pairs)
-                        print(f"| {qname} | {engine['name']} | {ours * 1000:,.0f} | {direct * 1000:,.0f} | "
+                        print(f"| {qname} | {engine['name']} | {ours * 1000:,.1f} | {direct * 1000:,.1f} | "
                               f"{ours / direct:.2f} |", flush=True)
         finally:
             for proc in reversed(procs):

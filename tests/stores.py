@@ -121,17 +121,16 @@ class VirtuosoServer:
     engine: Engine
 
 
-def start_virtuoso() -> VirtuosoServer:
-    """``virtuoso-t`` in the foreground, with a fresh database in a temporary folder (about 15 s)."""
-    if not VIRTUOSO:
-        pytest.skip(VIRTUOSO_SKIP)
-    folder = Path(tempfile.mkdtemp(prefix="virtuoso-"))
+def virtuoso_process(folder: Path, ini: str = VIRTUOSO_INI, timeout: float = 120) -> tuple[subprocess.Popen, str]:
+    """``virtuoso-t`` in the foreground on a database in ``folder``, configured by ``ini`` (with ``{d}``,
+    ``{http_port}``, ``{sql_port}`` to fill in), once its SPARQL endpoint answers: the process and its URL.
+    The tests and ``bench/bench_stores.py`` (bigger buffers) start it the same way."""
     http_port, sql_port = free_port(), free_port()
-    (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(d=folder, http_port=http_port, sql_port=sql_port))
+    (folder / "virtuoso.ini").write_text(ini.format(d=folder, http_port=http_port, sql_port=sql_port))
     proc = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(folder / "virtuoso.ini")], cwd=folder,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{http_port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             if requests.get(url + "/sparql", params={"query": "ASK {}"}, timeout=2).status_code == 200:
@@ -143,9 +142,18 @@ def start_virtuoso() -> VirtuosoServer:
         time.sleep(0.5)
     else:
         proc.kill()
-        raise RuntimeError("virtuoso did not start within 120 s")
+        raise RuntimeError(f"virtuoso did not start within {timeout:g} s")
     if proc.poll() is not None:
         raise RuntimeError(f"virtuoso stopped at start: {(folder / 'virtuoso.log').read_text()[-2000:]}")
+    return proc, url
+
+
+def start_virtuoso() -> VirtuosoServer:
+    """``virtuoso-t`` with a fresh database in a temporary folder (about 15 s)."""
+    if not VIRTUOSO:
+        pytest.skip(VIRTUOSO_SKIP)
+    folder = Path(tempfile.mkdtemp(prefix="virtuoso-"))
+    proc, url = virtuoso_process(folder)
     auth = requests.auth.HTTPDigestAuth(VIRTUOSO_USER, VIRTUOSO_PASSWORD)
     engine = Engine("virtuoso", url + "/sparql", url + "/sparql-auth", url + "/sparql-graph-crud-auth",
                     {"PUBLISHER_STORE_USER": VIRTUOSO_USER, "PUBLISHER_STORE_PASSWORD": VIRTUOSO_PASSWORD}, auth)

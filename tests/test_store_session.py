@@ -31,10 +31,17 @@ class _Ok(BaseHTTPRequestHandler):
     seen: list[tuple[str, str, str]] = []  # (request target, Authorization, peer port) of every request
     body = b"ok"
     close_after = False  # close the connection after the answer without saying so (a store's idle timeout)
+    password = ""  # the Authorization a request must carry, or 401 ("" = an open endpoint)
 
     def do_POST(self) -> None:  # noqa: N802
         self.rfile.read(int(self.headers["Content-Length"]))
         type(self).seen.append((self.path, self.headers.get("Authorization", ""), str(self.client_address[1])))
+        if self.password and self.headers.get("Authorization") != self.password:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="store"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.send_response(200)
         self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
@@ -104,12 +111,19 @@ def test_an_answer_over_the_byte_cap_is_refused_and_its_connection_dropped(endpo
     assert len({port for _, _, port in _handler(endpoint).seen}) == 2
 
 
-def test_credentials_come_from_the_environment(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    _ask(StoreClient(endpoint))
+def test_credentials_come_from_the_environment_and_only_when_asked(endpoint: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PUBLISHER_STORE_USER", "reader")
     monkeypatch.setenv("PUBLISHER_STORE_PASSWORD", "s3cret")
-    _ask(StoreClient(endpoint))
-    assert [auth for _, auth, _ in _handler(endpoint).seen] == ["", "Basic cmVhZGVyOnMzY3JldA=="]
+    _ask(StoreClient(endpoint))  # an open endpoint never sees them
+    assert [auth for _, auth, _ in _handler(endpoint).seen] == [""]
+    _handler(endpoint).password = "Basic cmVhZGVyOnMzY3JldA=="
+    client = StoreClient(endpoint)
+    assert _ask(client) == _ask(client) == b"ok"  # asked once (401), then sent with every query
+    assert [auth for _, auth, _ in _handler(endpoint).seen][1:] == ["", _handler(endpoint).password,
+                                                                    _handler(endpoint).password]
+    monkeypatch.delenv("PUBLISHER_STORE_USER")
+    assert StoreClient(endpoint).post({"query": "ASK {}"}, "application/sparql-results+json", 5).status == 401
 
 
 def test_a_plain_http_proxy_is_sent_the_whole_url(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:

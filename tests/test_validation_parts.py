@@ -46,7 +46,7 @@ def test_parts_report_equals_whole_graph_report(project_copy: Path) -> None:
 def test_incremental_build_validates_only_the_changed_part(project_copy: Path, capsys: pytest.CaptureFixture,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(validation, "PART_SIZE", 8)
-    monkeypatch.setenv(pipeline.PROGRESS_ENV, "1")
+    monkeypatch.setenv("PUBLISHER_PROGRESS", "1")  # Config.progress
     config = Config.load(root=project_copy, base_iri=TEST_BASE_IRI, build_dir=project_copy / "build")
     pipeline.build(config)
     first = capsys.readouterr().err

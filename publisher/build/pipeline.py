@@ -113,7 +113,6 @@ ARTIFACT_STEPS: list[ArtifactStep] = [write_dumps, catalog_step, feed_step, chec
 VALIDATION_CACHE = "validation-cache"  # under the builds folder: results of unchanged parts (incremental)
 
 
-PROGRESS_ENV = "PUBLISHER_PROGRESS"  # the variable of ``Config.progress`` (read by Config.load)
 
 
 class Progress:
@@ -395,8 +394,8 @@ def _nquads(store: ox.Store) -> list[bytes]:
 
 
 def _content_hash(nquads: list[bytes]) -> str:
-    # Blank-node labels differ between parses; leaving them out keeps the hash a function of content.
-    # Lines without a blank node keep their sorted order, so only the others are masked and sorted again.
+    # Blank-node labels differ between parses; masking them keeps the hash a function of content. Masking
+    # changes a line's sort position, so with any blank node every line is sorted again.
     digest = hashlib.sha256()
     if any(b"_:" in line for line in nquads):
         lines = sorted(_mask_blank_nodes(line) if b"_:" in line else line for line in nquads)

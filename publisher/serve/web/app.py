@@ -111,17 +111,16 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
-#: What ``common_headers`` gives a non-HTML response that had none of these (the lean /sparql path's share).
+#: What ``common_headers`` gives every response (HTML adds its CSP); the lean /sparql path writes the same.
 NON_HTML_HEADERS = (("Access-Control-Allow-Origin", "*"), *SECURITY_HEADERS.items())
 
 
 def common_headers(response: BaseResponse) -> BaseResponse:
     """The headers every response gets, whatever made it (an after-request hook, and the lean /sparql path)."""
-    # Reads are public: any origin, never credentials.
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    # Reads are public (any origin, never credentials), and the security headers: one list, which the lean
+    # /sparql path writes as well, so a header added here reaches both.
+    response.headers.update(NON_HTML_HEADERS)
     response.headers.setdefault("Access-Control-Expose-Headers", "ETag, Link, Content-Location, Vary")
-    # The one place for the security headers: every response, whatever blueprint made it.
-    response.headers.update(SECURITY_HEADERS)
     if response.mimetype in (formats.HTML.media_type, *formats.HTML.aliases):
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response

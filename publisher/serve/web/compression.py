@@ -15,6 +15,12 @@ from flask import Flask, Request, Response, request
 from publisher.core.formats import compressible
 
 MIN_SIZE = 512
+LEVEL = 6
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """``data`` gzipped, the same bytes every time (no timestamp), so ETags and caches stay stable."""
+    return gzip.compress(data, compresslevel=LEVEL, mtime=0)
 
 
 def accepts_gzip(req: Request) -> bool:
@@ -47,7 +53,7 @@ def compress(response: Response) -> Response:
     data = response.get_data()
     if len(data) < MIN_SIZE:
         return response
-    response.set_data(gzip.compress(data, compresslevel=6, mtime=0))
+    response.set_data(gzip_bytes(data))
     response.headers["Content-Encoding"] = "gzip"
     return response
 

@@ -11,7 +11,6 @@ Anything else — no query, HTML, a protocol error, HEAD, OPTIONS — goes to Fl
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import logging
@@ -412,7 +411,7 @@ class SparqlFastPath:
         if compressible(fmt.media_type):
             vary = "Accept, Accept-Encoding"
             if len(body) >= compression.MIN_SIZE and compression.accepts_gzip(req):
-                body = gzip.compress(body, compresslevel=6, mtime=0)
+                body = compression.gzip_bytes(body)
                 headers.append(("Content-Encoding", "gzip"))
         headers.append(("Vary", vary))
         if req.method == "GET":  # what make_conditional adds to a GET
