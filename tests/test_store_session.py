@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from publisher.serve.store.http import StoreAnswerTooLarge, StoreClient, StoreUnreachable
+from publisher.serve.store.http import StoreAnswerTooLarge, StoreClient, StoreTimeout, StoreUnreachable
 
 PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
                    "no_proxy", "NO_PROXY")
@@ -133,3 +133,12 @@ def test_a_plain_http_proxy_is_sent_the_whole_url(endpoint: str, monkeypatch: py
     monkeypatch.setenv("http_proxy", proxy)
     assert _ask(StoreClient(store)) == b"ok"
     assert _handler(endpoint).seen[-1][0] == store
+
+
+def test_an_answer_past_its_deadline_is_a_timeout_not_a_broken_answer(endpoint: str) -> None:
+    """The deadline (the query's time limit) raises ``StoreTimeout``, which the seam answers as 504."""
+    import time
+
+    response = StoreClient(endpoint).post({"query": "ASK {}"}, "application/sparql-results+json", 5)
+    with pytest.raises(StoreTimeout):
+        response.read(deadline=time.monotonic() - 1)

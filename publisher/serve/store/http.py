@@ -75,6 +75,9 @@ class StoreResponse:
                 if max_bytes is not None and size > max_bytes:
                     raise StoreAnswerTooLarge(f"the answer is longer than {max_bytes} bytes")
                 parts.append(part)
+        except (StoreUnreachable, StoreAnswerTooLarge):  # ours, raised above: as they are
+            self.close()
+            raise
         except TimeoutError:
             self.close()
             raise StoreTimeout("the store stopped sending its answer") from None
