@@ -16,7 +16,7 @@ import click
 
 from publisher import __version__
 from publisher.build.sources import SourceError
-from publisher.core.config import Config
+from publisher.core.config import Config, store_credentials
 
 
 @click.group()
@@ -172,8 +172,7 @@ def push(config: Config, graph_store: str, query_endpoint: str, update_endpoint:
     if release is None:
         click.echo("No release to push; run 'publisher build' first.", err=True)
         sys.exit(1)
-    user = os.environ.get("PUBLISHER_STORE_USER")
-    auth = (user, os.environ.get("PUBLISHER_STORE_PASSWORD", "")) if user else None
+    auth = store_credentials()
     total = sum(release.manifest["graphs"].values())
     # A bar for people at a terminal; one line per graph for logs and for CI.
     bar = click.progressbar(length=total, label="uploading", file=sys.stderr) if sys.stderr.isatty() else None

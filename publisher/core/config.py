@@ -170,6 +170,13 @@ class Config:
         return replace(cls(), **_coerce(values))
 
 
+def store_credentials() -> tuple[str, str] | None:
+    """The external store's user and password: only from the environment (``PUBLISHER_STORE_USER``,
+    ``PUBLISHER_STORE_PASSWORD``), never from files, the settings or the command line."""
+    user = os.environ.get("PUBLISHER_STORE_USER")
+    return (user, os.environ.get("PUBLISHER_STORE_PASSWORD", "")) if user else None
+
+
 def _coerce(values: dict[str, Any]) -> dict[str, Any]:
     """Turn strings from files and the environment into the field types."""
     out: dict[str, Any] = {}

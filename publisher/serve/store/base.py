@@ -80,6 +80,12 @@ class QueryTimeout(QueryError):
 
     status = 504
 
+    @classmethod
+    def after(cls, seconds: float) -> QueryTimeout:
+        """The error for a query stopped at the time limit of ``seconds``, worded once for every store."""
+        return cls(f"The query did not finish within the time limit of {seconds:g} seconds and was stopped. "
+                   f"Simplify it or add a LIMIT.")
+
 
 class QueryBusy(QueryError):
     """No worker became free within the queue wait (``query_queue_wait``); the client may retry."""

@@ -111,8 +111,7 @@ class ExternalStore(TrustedReads):
         try:
             response = self.client.post(data, accept, timeout or self.config.query_timeout * 3)
         except StoreTimeout:
-            raise QueryTimeout(f"The query did not finish within the time limit of {timeout or 0:g} seconds "
-                               f"and was stopped. Simplify it or add a LIMIT.") from None
+            raise QueryTimeout.after(timeout or 0) from None
         except StoreUnreachable as exc:
             log.error("the store at %s cannot be reached: %s", self.endpoint, exc)
             raise QueryFailed("The triple store behind this endpoint cannot be reached; please try again.") from None
@@ -126,8 +125,7 @@ class ExternalStore(TrustedReads):
                 text = []
             detail = (text[0] if text else "")[:300]
             if "S1T00" in detail or "timed out" in detail.lower() or response.status == 504:
-                raise QueryTimeout(f"The query did not finish within the time limit of {timeout or 0:g} seconds "
-                                   f"and was stopped. Simplify it or add a LIMIT.")
+                raise QueryTimeout.after(timeout or 0)
             if response.status in (400, 422):
                 raise QuerySyntaxError(f"The store refused the query: {detail}")
             log.error("the store answered %s: %s", response.status, detail)
@@ -135,8 +133,7 @@ class ExternalStore(TrustedReads):
         # Virtuoso's "anytime" answer: a partial result when its own timeout struck. Never serve it as complete.
         if response.headers.get("X-SQL-State", "").startswith("S1TAT"):
             response.close()
-            raise QueryTimeout(f"The query did not finish within the time limit of {timeout or 0:g} seconds "
-                               f"and was stopped. Simplify it or add a LIMIT.")
+            raise QueryTimeout.after(timeout or 0)
         return response
 
     def query(self, sparql: str, **kwargs):
@@ -171,8 +168,7 @@ class ExternalStore(TrustedReads):
             raise QueryFailed(f"The store's answer is larger than the endpoint's limit of {cap} bytes. "
                               f"Add a LIMIT or select fewer columns.") from None
         except StoreTimeout:
-            raise QueryTimeout(f"The query did not finish within the time limit of {timeout or 0:g} seconds "
-                               f"and was stopped. Simplify it or add a LIMIT.") from None
+            raise QueryTimeout.after(timeout or 0) from None
         except StoreUnreachable as exc:
             log.error("the store's answer broke off: %s", exc)
             raise QueryFailed("The triple store's answer could not be read.") from None

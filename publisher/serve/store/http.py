@@ -22,6 +22,8 @@ import urllib.request
 from collections.abc import Sequence
 from urllib.parse import unquote, urlencode, urlsplit
 
+from publisher.core.config import store_credentials
+
 #: Idle connections kept per client (more are opened when busy, and closed after use).
 POOL_SIZE = 32
 CONNECT_TIMEOUT = 5.0
@@ -38,12 +40,6 @@ class StoreTimeout(StoreUnreachable):
 
 class StoreAnswerTooLarge(Exception):
     """The store's answer is longer than the byte cap it was read with."""
-
-
-def credentials() -> tuple[str, str] | None:
-    """Credentials for the store come only from the environment, never from files or the command line."""
-    user = os.environ.get("PUBLISHER_STORE_USER")
-    return (user, os.environ.get("PUBLISHER_STORE_PASSWORD", "")) if user else None
 
 
 def _basic(user: str, password: str) -> str:
@@ -110,7 +106,7 @@ class StoreClient:
         self.host, self.port = url.hostname, url.port or (443 if self.https else 80)
         self.target = (url.path or "/") + (f"?{url.query}" if url.query else "")
         self.headers = {"Content-Type": "application/x-www-form-urlencoded", "Connection": "keep-alive"}
-        auth = credentials()
+        auth = store_credentials()
         # Sent once the store asks for it (401), and from then on: a store whose query endpoint is open
         # (Virtuoso's /sparql) checks no password per query (0.2–0.3 ms of its CPU) and never sees one.
         self.authorization = _basic(*auth) if auth else None

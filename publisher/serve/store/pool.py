@@ -183,8 +183,7 @@ class QueryPool:
             worker.conn.send((str(store_path), request))
             if not worker.conn.poll(self.timeout):
                 self._replace(worker)
-                raise QueryTimeout(f"The query did not finish within the time limit of {self.timeout:g} seconds "
-                                   f"and was stopped. Simplify it or add a LIMIT.")
+                raise QueryTimeout.after(self.timeout)
             status, payload = worker.conn.recv()
         except QueryError:
             raise
