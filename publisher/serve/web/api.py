@@ -30,7 +30,8 @@ from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
 from publisher.serve.web.queries import choices_for
 from publisher.serve.web.resources import last_modified, linker, public_url, release_etag
-from publisher.serve.web.sparql import Formats, build_request, query_error_response, query_store
+from publisher.serve.web.sparql import query_store
+from publisher.serve.web.sparql_protocol import Formats, build_request, query_error_response
 
 JSON_TYPE = formats.JSON.media_type
 

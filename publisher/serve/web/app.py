@@ -96,7 +96,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     compression.init_app(app)
     cache = app.extensions[EXTENSION] = Cache(config.cache_max_bytes)
-    # /sparql queries without Flask's request handling, with the same hooks (``finish_response``).
+    # /sparql queries without Flask's request handling, answered with the same headers (``SparqlFastPath``).
     app.wsgi_app = SparqlFastPath(app, app.wsgi_app, live, NON_HTML_HEADERS, LIVE_KEY)  # type: ignore[method-assign]
     if config.trust_forwarded_headers:
         # Behind a reverse proxy: X-Forwarded-Proto/Host/Port/Prefix make the absolute links right.
@@ -124,7 +124,6 @@ def common_headers(response: BaseResponse) -> BaseResponse:
     if response.mimetype in (formats.HTML.media_type, *formats.HTML.aliases):
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response
-
 
 
 HOST = re.compile(r"^(?:[A-Za-z0-9._~!$&'()*+,;=%-]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{0,5})?$")

@@ -21,17 +21,13 @@ from publisher.serve.store.base import QueryError
 from publisher.serve.web import i18n
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.cache import memo
-from publisher.serve.web.sparql import (
+from publisher.serve.web.sparql import download_links, negotiate, result_response, run_query, table
+from publisher.serve.web.sparql_protocol import (
     SOLUTION_OFFERS,
     Formats,
     ProtocolError,
     build_request,
-    download_links,
-    negotiate,
     query_error_response,
-    result_response,
-    run_query,
-    table,
 )
 
 bp = Blueprint("queries", __name__)

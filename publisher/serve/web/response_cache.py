@@ -117,10 +117,7 @@ class ResponseCache:
             close = getattr(chunks, "close", None)
             if close:
                 close()
-        headers_kept = tuple(headers)
-        # The entry's size as ``cache.size_of`` would count it, without its walk over every header string.
-        size = 56 + 2 * 48 + len(status) + len(body) + 56 + sum(56 + 96 + len(k) + len(v) for k, v in headers_kept)
-        self.cache.put(key, (status, headers_kept, body), size)
+        self.cache.put(key, (status, tuple(headers), body))
         start_response(status, headers)
         return [body]
 

@@ -14,7 +14,7 @@ results as a table, so the page works without JavaScript.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, render_template, request
@@ -31,25 +31,13 @@ from publisher.serve.web import sparql_protocol as protocol
 from publisher.serve.web.cache import memo
 from publisher.serve.web.i18n import language, t
 from publisher.serve.web.resources import linker, release_etag
-
-# The protocol itself lives in sparql_protocol (shared with the lean path in front of Flask); these names
-# stay importable from here for the other routes (queries, API).
-from publisher.serve.web.sparql_protocol import (  # noqa: F401
-    EXPOSED_HEADERS,
-    FORM_TYPE,
-    FORMAT_NAMES,
-    GRAPH_OFFERS,
-    QUERY_TYPE,
-    SOLUTION_OFFERS,
-    UPDATE_TYPE,
+from publisher.serve.web.sparql_protocol import (
     AdmittedStore,
     Formats,
     ProtocolError,
     ProtocolRequest,
     add_result_headers,
     build_request,
-    events,
-    log_event,
     pooled_store,
     preflight_headers,
     query_error_response,
@@ -62,7 +50,8 @@ DESCRIPTION_OFFERS = (formats.TURTLE, formats.NTRIPLES, formats.JSONLD, formats.
 
 def query_store() -> QueryStore:
     """The store seam for user queries of this request (``/sparql``, ``/queries/<name>``, the API)."""
-    return AdmittedStore(pooled_store(current_app, g.live), client_address(current_app.config["PUBLISHER"]))
+    return AdmittedStore(pooled_store(current_app, g.live),
+                         protocol.client_address(current_app.config["PUBLISHER"], request))
 
 
 def run_query(config: Config, qreq: QueryRequest) -> QueryResult:
@@ -83,19 +72,6 @@ def negotiate(args: Mapping[str, str]) -> Formats:
 def read_protocol_request() -> ProtocolRequest:
     """Query and dataset of this request (``sparql_protocol.read_protocol_request``)."""
     return protocol.read_protocol_request(request)
-
-
-def client_address(config: Config) -> str:
-    return protocol.client_address(config, request)
-
-
-def _choose(offers: Sequence[formats.Format], accept: str | None) -> formats.Format | None:
-    return protocol.choose(offers, accept)
-
-
-
-
-# --- reading the protocol request --------------------------------------------------------------------------
 
 
 # --- routes --------------------------------------------------------------------------------------------------
@@ -137,7 +113,7 @@ def _preflight_headers(response: Response) -> Response:
 
 
 def _wants_html() -> bool:
-    return _choose((formats.TURTLE, formats.HTML), request.headers.get("Accept")) is formats.HTML or \
+    return protocol.choose((formats.TURTLE, formats.HTML), request.headers.get("Accept")) is formats.HTML or \
         request.values.get("format") == "html"
 
 
