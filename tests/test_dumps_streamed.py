@@ -17,7 +17,7 @@ from publisher.build.dumps import ALL_TRIPLES, write_dataset_dumps
 from publisher.build.pipeline import load_store
 from publisher.core.config import Config
 from publisher.core.describe import LINK_LABEL_PROPERTIES, labels_of, sort_key
-from publisher.core.jsonld import Context, flat_document, list_document
+from publisher.core.jsonld import Context, _Writer, list_document
 from publisher.core.listing import KINDS, PATTERNS, PREFIXES, Item, Listing, _sort_name, read_listing, to_csv
 from publisher.core.namespaces import ProjectNamespaces
 from publisher.core.release import Release
@@ -95,6 +95,13 @@ def blank_nodes() -> tuple[UnionView, str]:
     store.load(data.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(base + "graph/a"))
     store.load(data.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(base + "graph/b"))
     return UnionView(store), base
+
+
+def flat_document(ctx: Context, triples: list[ox.Triple]) -> dict:
+    """The reference: the whole flat ``@graph`` from one writer over every triple at once (the dump before
+    it was streamed)."""
+    writer = _Writer(ctx, triples)
+    return {"@context": ctx.url, "@graph": [writer.node(s, embed=False) for s in sorted(writer.out, key=str)]}
 
 
 @pytest.mark.parametrize("data", ["office", "synthetic", "blank_nodes"])

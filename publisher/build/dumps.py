@@ -80,8 +80,8 @@ def write_dataset_dumps(store: UnionView, folder: Path, jsonld_ctx: Context, pre
     for fmt in formats.DUMP_FORMATS:
         with _gzip_writer(folder / gzip_dump_name(fmt)) as out:
             if fmt is formats.NTRIPLES:
-                for start in range(0, len(lines), PARSE_BLOCK):
-                    out.write(b"\n".join(lines[start:start + PARSE_BLOCK]) + b"\n")
+                for block in line_blocks(lines):
+                    out.write(block)
             elif fmt is formats.JSONLD:  # the project's own writer, with the published context
                 blank = _parse(lines[first_blank:])
                 # The bytes of json.dumps of the whole document, written a node at a time.
@@ -102,10 +102,15 @@ def write_dataset_dumps(store: UnionView, folder: Path, jsonld_ctx: Context, pre
 
 def _parse(lines: list[bytes]) -> Iterator[ox.Triple]:
     """The triples of sorted N-Triples lines, in their order, parsed by Oxigraph a block at a time."""
-    for start in range(0, len(lines), PARSE_BLOCK):
-        block = b"\n".join(lines[start:start + PARSE_BLOCK]) + b"\n"
+    for block in line_blocks(lines):
         for quad in ox.parse(block, format=ox.RdfFormat.N_TRIPLES):
             yield quad.triple
+
+
+def line_blocks(lines: list[bytes], size: int = PARSE_BLOCK) -> Iterator[bytes]:
+    """``lines`` as newline-terminated text, ``size`` lines at a time: few writes, bounded memory."""
+    for start in range(0, len(lines), size):
+        yield b"\n".join(lines[start:start + size]) + b"\n"
 
 
 def _entry(path: Path, fmt: formats.Format, triples: int | None) -> dict:

@@ -39,7 +39,7 @@ from publisher import __version__
 from publisher.build.catalog.step import catalog_step
 from publisher.build.changes import write_changes
 from publisher.build.derive import derive_store
-from publisher.build.dumps import write_dumps
+from publisher.build.dumps import line_blocks, write_dumps
 from publisher.build.feed import feed_step
 from publisher.build.legal_texts import check_legal_texts
 from publisher.build.sources import Sources, load_sources
@@ -111,8 +111,6 @@ ARTIFACT_STEPS: list[ArtifactStep] = [write_dumps, catalog_step, feed_step, chec
 
 
 VALIDATION_CACHE = "validation-cache"  # under the builds folder: results of unchanged parts (incremental)
-
-
 
 
 class Progress:
@@ -285,8 +283,8 @@ def _publish(config: Config, data: ox.Store, *, sources: Sources | None,
     try:
         layout = Layout(tmp)
         with open(layout.dataset, "wb") as f:
-            for start in range(0, len(nquads), 50_000):
-                f.write(b"\n".join(nquads[start:start + 50_000]) + b"\n")
+            for block in line_blocks(nquads):
+                f.write(block)
         quads = len(nquads)
         del nquads
         store = ox.Store(str(layout.store))
@@ -389,7 +387,6 @@ def _nquads(store: ox.Store) -> list[bytes]:
     data = store.dump(format=ox.RdfFormat.N_QUADS)
     lines = set(data.splitlines())
     del data
-    lines.discard(b"")
     return sorted(line for line in lines if line.strip())
 
 
@@ -401,8 +398,8 @@ def _content_hash(nquads: list[bytes]) -> str:
         lines = sorted(_mask_blank_nodes(line) if b"_:" in line else line for line in nquads)
     else:
         lines = nquads
-    for start in range(0, len(lines), 50_000):
-        digest.update(b"".join(line + b"\n" for line in lines[start:start + 50_000]))
+    for block in line_blocks(lines):
+        digest.update(block)
     return "sha256:" + digest.hexdigest()
 
 

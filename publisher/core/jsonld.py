@@ -323,14 +323,9 @@ def list_document(ctx: Context, roots: list[str], triples: Iterable[ox.Triple], 
     return {"@context": ctx.url, "@graph": nodes}
 
 
-def flat_document(ctx: Context, triples: Iterable[ox.Triple]) -> dict:
-    """The whole dataset as one flat ``@graph`` (the dump): every subject once, links as ids."""
-    writer = _Writer(ctx, triples)
-    return {"@context": ctx.url, "@graph": [writer.node(s, embed=False) for s in sorted(writer.out, key=str)]}
-
-
 def flat_nodes(ctx: Context, triples: Iterable[ox.Triple], blank: Iterable[ox.Triple]) -> Iterator[dict]:
-    """The nodes of ``flat_document``'s ``@graph`` one at a time (the dump streams them at a million triples).
+    """The nodes of the whole dataset as one flat ``@graph`` (the dump): every subject once, links as ids,
+    in ``str`` order of the subjects, one at a time (the dump streams them at a million triples).
 
     ``triples`` are those with an IRI subject, grouped by subject in ``str`` order; ``blank`` those with a
     blank-node subject, which are embedded where they are linked and then written last, as there.
