@@ -38,7 +38,7 @@ from bench.bench_linked_data import sample_resources  # noqa: E402
 from bench.bench_sparql import MIX, PREFIXES  # noqa: E402
 from publisher.core import store_graphs as sg  # noqa: E402
 from publisher.core.release import Release  # noqa: E402
-from tests.conftest import free_port, wait_for  # noqa: E402
+from tests.conftest import free_port, stop_server, wait_for  # noqa: E402
 from tests.stores import VIRTUOSO, VIRTUOSO_INI, VIRTUOSO_PASSWORD, VIRTUOSO_USER, virtuoso_process  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -224,11 +224,7 @@ def main() -> None:
                               f"{ours / direct:.2f} |", flush=True)
         finally:
             for proc in reversed(procs):
-                proc.terminate()
-                try:
-                    proc.wait(20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                stop_server(proc, timeout=20)
             if not args.keep:
                 shutil.rmtree(tmp, ignore_errors=True)
 

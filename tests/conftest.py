@@ -111,10 +111,11 @@ def start_server(config: Config, extra_env: dict[str, str] | None = None,
     return proc, url
 
 
-def stop_server(proc: subprocess.Popen) -> None:
+def stop_server(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL if it has not ended within ``timeout`` seconds."""
     proc.terminate()
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
 

@@ -23,7 +23,7 @@ import tests.test_linked_data as linked_data_suite
 from publisher.core.config import Config
 from publisher.core.release import Release
 from publisher.serve.export import export
-from tests.conftest import TEST_BASE_IRI, free_port
+from tests.conftest import TEST_BASE_IRI, free_port, stop_server
 
 LIST_PAGE_SIZE = 10  # the shipped data's partners then fill several pages
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -108,11 +108,7 @@ def _serving(proc: subprocess.Popen, url: str, name: str) -> Iterator[str]:
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
 
 
 @pytest.mark.parametrize(("accept", "expected"), [
