@@ -174,7 +174,7 @@ def test_named_graphs_are_sent_only_to_queries_that_can_reach_them(engine: Engin
     post = store.client.post
 
     def recording(form, *args, **kwargs):
-        sent.append(urlencode(form))
+        sent.append(form.decode() if isinstance(form, bytes) else urlencode(form))
         return post(form, *args, **kwargs)
 
     store.client.post = recording  # type: ignore[method-assign]

@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from publisher.build import build
 from publisher.core.config import Config
@@ -70,3 +72,43 @@ def test_repeated_answers_are_identical_per_variant(server: str) -> None:
     html = {requests.get(f"{server}/id/event/zeltdorf-2023", headers={"Accept": "text/html"},
                          timeout=30).content for _ in range(3)}
     assert len(turtle) == 1 and len(html) == 1 and turtle != html
+
+
+
+# The byte check in front of the lexer (``_volatile``) must never call a volatile query constant: whatever the
+# encoding (percent-encoded letters, lower case, '+' for spaces, comments, strings), it agrees with the lexer.
+_PIECES = ["SELECT", "(", ")", "?u", "AS", "WHERE", "{", "}", " ", "\n", "#c\n", '"NOW()"', "<http://x/RAND>",
+           "now", "NOW", "Rand", "uuid", "STRUUID", "bNode", "knows", "BRAND", "struuid", "ENCODE_FOR_URI", "\\u004E"]
+
+
+def _form_encoded(text: str, forced: set[int]) -> bytes:
+    """``text`` form-encoded, the characters at ``forced`` percent-encoded even where they need not be."""
+    from urllib.parse import quote_plus
+
+    return "".join("".join(f"%{b:02X}" for b in ch.encode()) if i in forced else quote_plus(ch)
+                   for i, ch in enumerate(text)).encode()
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=12), forced=st.sets(st.integers(0, 80), max_size=8),
+       where=st.sampled_from(["form", "query string", "sparql-query"]))
+def test_the_quick_volatile_check_agrees_with_the_lexer(pieces: list[str], forced: set[int], where: str) -> None:
+    from publisher.serve.web.response_cache import _calls_volatile, _volatile
+
+    text = "".join(pieces)
+    if where == "form":
+        request = ("", b"query=" + _form_encoded(text, forced), "application/x-www-form-urlencoded")
+    elif where == "query string":
+        request = ("query=" + _form_encoded(text, forced).decode(), b"", "")
+    else:
+        request = ("", text.encode(), "application/sparql-query")
+    assert _volatile(*request) == _calls_volatile(*request)
+
+
+def test_a_percent_encoded_volatile_function_is_still_seen() -> None:
+    from publisher.serve.web.response_cache import _volatile
+
+    # "%4EOW" is NOW with its N percent-encoded: no byte spells the name, the lexer still finds it.
+    form = "application/x-www-form-urlencoded"
+    assert _volatile("", b"query=SELECT+%28%4EOW%28%29+AS+%3Fu%29+WHERE+%7B%7D", form)
+    assert not _volatile("", b"query=SELECT+%3Fs+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D", form)

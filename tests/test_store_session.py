@@ -142,3 +142,64 @@ def test_an_answer_past_its_deadline_is_a_timeout_not_a_broken_answer(endpoint: 
     response = StoreClient(endpoint).post({"query": "ASK {}"}, "application/sparql-results+json", 5)
     with pytest.raises(StoreTimeout):
         response.read(deadline=time.monotonic() - 1)
+
+
+# Answers as the wire carries them (the client parses them with httptools): chunked, ended by the store
+# closing the connection, after an interim 1xx answer, and broken.
+CANNED = {
+    "chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nServer: test\r\n\r\n"
+               b"3\r\n{\"a\r\n5\r\n\": 1}\r\n0\r\n\r\n",
+    "until-close": b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"a\": 1}",
+    "interim": b"HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n"
+               b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\nX-Final: yes\r\n\r\n{\"a\": 1}",
+    "broken": b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"a\": 1}",
+    "garbage": b"SPARQL!\r\n\r\n",
+}
+
+
+@pytest.fixture
+def canned(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A store that answers every request on a connection with ``CANNED[param]`` and then closes it."""
+    import socket
+
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.recv(65536)
+                conn.sendall(CANNED[request.param])
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+    stop.set()
+    thread.join()
+    listener.close()
+
+
+@pytest.mark.parametrize("canned", ["chunked", "until-close", "interim"], indirect=True)
+def test_answers_in_every_framing_are_read_whole(canned: str) -> None:
+    response = StoreClient(canned).post({"query": "ASK {}"}, "application/sparql-results+json", 5)
+    assert response.status == 200
+    assert response.read() == b'{"a": 1}'
+
+
+@pytest.mark.parametrize("canned", ["interim"], indirect=True)
+def test_an_interim_answer_s_headers_are_not_the_answer_s(canned: str) -> None:
+    response = StoreClient(canned).post({"query": "ASK {}"}, "application/sparql-results+json", 5)
+    assert response.headers.get("X-Final") == "yes" and response.headers.get("Link") is None
+
+
+@pytest.mark.parametrize("canned", ["broken", "garbage"], indirect=True)
+def test_a_broken_answer_is_unreachable_not_a_crash(canned: str) -> None:
+    with pytest.raises(StoreUnreachable):
+        StoreClient(canned).post({"query": "ASK {}"}, "application/sparql-results+json", 5).read()

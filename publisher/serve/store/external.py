@@ -21,6 +21,8 @@ import itertools
 import json
 import logging
 import time
+from functools import lru_cache
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
@@ -103,13 +105,11 @@ class ExternalStore(TrustedReads):
 
     def _post(self, query: str, accept: str, *, default_graphs, named_graphs=(), timeout: float | None = None,
               ) -> StoreResponse:
-        data: list[tuple[str, str]] = [("query", query)]
-        data += [("default-graph-uri", g) for g in default_graphs]
-        data += [("named-graph-uri", g) for g in named_graphs]
-        if timeout and self.engine == "virtuoso":
-            data.append(("timeout", str(int(timeout * 1000))))  # Virtuoso's own limit, in milliseconds
+        engine_timeout = int(timeout * 1000) if timeout and self.engine == "virtuoso" else 0
+        form = urlencode({"query": query}).encode() + _dataset_form(tuple(default_graphs), tuple(named_graphs),
+                                                                    engine_timeout)
         try:
-            response = self.client.post(data, accept, timeout or self.config.query_timeout * 3)
+            response = self.client.post(form, accept, timeout or self.config.query_timeout * 3)
         except StoreTimeout:
             raise QueryTimeout.after(timeout or 0) from None
         except StoreUnreachable as exc:
@@ -266,10 +266,10 @@ class ExternalStore(TrustedReads):
             # Nothing to map and, within the row cap, nothing to cut: pyoxigraph writes the engine's answer
             # again in Rust, byte for byte what ``results.write_json`` writes (tests/test_external_store.py),
             # in a third of its time — on an aggregate Virtuoso answers in 7 ms, the seam's cost is the point.
-            rows = sum(1 for _ in result)
+            # The rows are counted in what it wrote (json, in C: half the time of iterating the solutions).
+            written = result.serialize(format=ox.QueryResultsFormat.JSON)
+            rows = len(json.loads(written)["results"]["bindings"])
             if rows <= request.max_rows:
-                again = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-                written = again.serialize(format=ox.QueryResultsFormat.JSON)  # type: ignore[union-attr]
                 return QueryResult("solutions", fmt, written, rows, False, variables)
             result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)  # type: ignore[assignment]
         rows_, truncated = _cut(result, request.max_rows)
@@ -320,6 +320,15 @@ class GuardedExternalStore:
         finally:
             if self.budget is not None:
                 self.budget.charge(client, time.monotonic() - started)
+
+
+@lru_cache(maxsize=64)  # one release's few datasets: encoded once, not with every query
+def _dataset_form(default_graphs: tuple[str, ...], named_graphs: tuple[str, ...], engine_timeout: int) -> bytes:
+    """The form's fields after the query: the dataset, and Virtuoso's own time limit (milliseconds)."""
+    fields = [("default-graph-uri", g) for g in default_graphs] + [("named-graph-uri", g) for g in named_graphs]
+    if engine_timeout:
+        fields.append(("timeout", str(engine_timeout)))
+    return ("&" + urlencode(fields)).encode() if fields else b""
 
 
 def _insert_values(sparql: str, values: str) -> str:
