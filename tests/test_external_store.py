@@ -331,17 +331,32 @@ VIRTUOSO_DIFFERS = {JSON_CASES[0], JSON_CASES[3]}
 @pytest.mark.parametrize("query", JSON_CASES)
 def test_both_sparql_json_writers_of_the_seam_give_the_same_bytes(engine: Engine, config: Config,
                                                                   release: Release, server: str, query: str) -> None:
-    """pyoxigraph writes an answer again when nothing needs mapping or cutting; ``results.write_json`` does
-    otherwise. Forced onto the second (an empty marker is found in every answer), the bytes are the same."""
+    """The engine's own JSON is served when nothing needs mapping or cutting; ``results.write_json`` writes it
+    otherwise. Forced onto the second (an empty marker is found in every answer), the solutions are the same,
+    and so are the bytes from Oxigraph (whose server writes SPARQL JSON as the embedded store does)."""
     fast = external(engine, config, release)
     general = external(engine, config, release)
     general._prefix_bytes = b""
     ours, theirs = (s.run(QueryRequest(query, max_rows=1000)) for s in (fast, general))
-    assert (ours.rows, ours.truncated, ours.body) == (theirs.rows, theirs.truncated, theirs.body)
+    assert (ours.rows, ours.truncated) == (theirs.rows, theirs.truncated)
+    assert _solutions(ours.body) == _solutions(theirs.body)
+    assert b"typed-literal" not in ours.body  # Virtuoso's pre-standard term type, made standard
+    if engine.name == "oxigraph":
+        assert ours.body == theirs.body
+
+
+def _solutions(body: bytes) -> list[tuple]:
+    """A SPARQL JSON answer's variables and rows, as pyoxigraph reads them (a standard reader)."""
+    import pyoxigraph as ox
+
+    result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    if isinstance(result, ox.QueryBoolean):
+        return [bool(result)]
+    return [tuple(v.value for v in result.variables)] + [tuple(row) for row in result]
 
 
 @pytest.mark.parametrize("query", JSON_CASES)
-def test_sparql_json_is_byte_identical_to_the_embedded_store(engine: Engine, config: Config, release: Release,
+def test_sparql_json_is_the_embedded_store_s(engine: Engine, config: Config, release: Release,
                                                              server: str, query: str) -> None:
     from publisher.serve.store.embedded import EmbeddedStore
 
@@ -350,4 +365,7 @@ def test_sparql_json_is_byte_identical_to_the_embedded_store(engine: Engine, con
     ours = external(engine, config, release).run(QueryRequest(query, max_rows=1000))
     embedded = EmbeddedStore(release.store_path, TEST_BASE_IRI).run(QueryRequest(query, max_rows=1000))
     assert (ours.rows, ours.truncated) == (embedded.rows, embedded.truncated)
-    assert ours.body == embedded.body, (ours.body[:300], embedded.body[:300])
+    if engine.name == "virtuoso":  # Virtuoso's own JSON (its spacing, "distinct" and "ordered"): the same rows
+        assert _solutions(ours.body) == _solutions(embedded.body)
+    else:
+        assert ours.body == embedded.body, (ours.body[:300], embedded.body[:300])
