@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from publisher.core.named_queries import ParameterError, named_queries
 from publisher.serve.store.base import QueryRefused
@@ -67,3 +69,47 @@ def test_parameters_bind_as_terms_not_text():
     assert q.bind({"dimension": "soziales"}, base, dims) == (("dimension", ("iri", base + "def/quadrangle/soziales")),)
     with pytest.raises(ParameterError, match="oekologie, soziales"):
         q.bind({"dimension": "../x"}, base, dims)
+
+
+# ``check_query_fast`` skips the lexer when ``lexer_needed`` says it can find nothing: that must never let a
+# query through that the lexer would refuse, nor hide a GRAPH or FROM from the seam.
+_WORDS = ["SELECT", "ASK", "CONSTRUCT", "WHERE", "{", "}", "(", ")", "[", "]", "!", " ", "\n", "?s", "?p", "?o",
+          "<http://x/>", '"x"', "#c\n", "service", "SERVICE", "ſervice", "graph", "From", "insert", "LOAD", "with",
+          "dateCreated", "address", "\\u0053ERVICE", "ß", "FILTER", "NOT", "EXISTS", "ﬀ", "GRAPHS", "fromage"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(words=st.lists(st.sampled_from(_WORDS), max_size=30), depth=st.integers(0, 12))
+def test_the_lexer_is_skipped_only_where_it_would_find_nothing(words: list[str], depth: int) -> None:
+    from publisher.serve.store.guard import WATCHED_WORDS, check_depth, check_lexical, keywords, lexer_needed
+
+    text = " ".join(words)
+    if lexer_needed(text, depth):
+        return
+    assert not WATCHED_WORDS.intersection(keywords(text)), text
+    check_depth(text, depth)  # no QuerySyntaxError
+    check_lexical(text)  # no QueryRefused
+
+
+@pytest.mark.parametrize(("text", "kind", "words"), [
+    ("ASK {}", "boolean", set()),
+    ("CONSTRUCT WHERE { ?s ?p ?o }", "graph", set()),
+    ("DESCRIBE <http://x/>", "graph", set()),
+    ("SELECT * FROM <http://g/> WHERE { GRAPH ?g { ?s ?p ?o } }", "solutions", {"FROM", "GRAPH"}),
+    ("SELECT ?created WHERE { ?s <http://schema.org/dateCreated> ?created }", "solutions", set()),
+])
+def test_the_fast_check_tells_the_kind_and_the_watched_words(text: str, kind: str, words: set[str]) -> None:
+    from publisher.serve.store.guard import check_query_fast
+
+    checked = check_query_fast(text, 64)
+    assert (checked.kind, set(checked.words)) == (kind, words)
+
+
+@pytest.mark.parametrize("text", ["SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }",
+                                  "SELECT * WHERE { \\u0053ERVICE <http://x/> { ?s ?p ?o } }",
+                                  "# c\nLOAD <http://x/>"])
+def test_the_fast_check_still_refuses(text: str) -> None:
+    from publisher.serve.store.guard import check_query_fast
+
+    with pytest.raises(QueryRefused):
+        check_query_fast(text, 64)

@@ -42,8 +42,6 @@ from publisher.serve.store.base import (
 from publisher.serve.store.guard import (
     _TOKEN,
     check_query_fast,
-    has_dataset_clause,
-    keywords,
     query_form,
 )
 from publisher.serve.store.http import (
@@ -213,24 +211,23 @@ class ExternalStore(TrustedReads):
 
     def run(self, request: QueryRequest) -> QueryResult:
         """An untrusted query, with the publisher's limits in front of the engine."""
-        check_query_fast(request.query, self.config.query_max_depth)
+        checked = check_query_fast(request.query, self.config.query_max_depth)
         text = self._to_stored(request.query)
         if request.default_graphs is not None or request.named_graphs is not None:
             default, named = self._dataset(request.default_graphs), self._dataset(request.named_graphs)
-        elif has_dataset_clause(request.query):
+        elif "FROM" in checked.words:
             default, named = (), ()  # the query's own FROM / FROM NAMED (mapped to the stored graphs)
         else:
             # The named graphs only for a query that can reach them: the engine spends time on every graph
             # named in the dataset (Virtuoso about 3 ms each), 30 ms and more on every aggregate otherwise.
-            default, named = self.union, (self.graphs if "GRAPH" in keywords(request.query) else ())
+            default, named = self.union, (self.graphs if "GRAPH" in checked.words else ())
         if request.substitutions:
             from publisher.core.terms import term
 
             names = " ".join(f"?{name}" for name, _ in request.substitutions)
             values = " ".join(str(term(spec)) for _, spec in request.substitutions)
             text = _insert_values(text, f"VALUES ({names}) {{ ({values}) }}")
-        form = query_form(request.query)
-        graph = form in ("CONSTRUCT", "DESCRIBE")
+        graph = checked.kind == "graph"
         timeout = self.config.query_timeout
         if self.engine is None:  # learn the engine first, so that Virtuoso gets its own timeout too
             self._post("ASK {}", SOLUTIONS_ACCEPT, default_graphs=self.union).read(64 * 1024)

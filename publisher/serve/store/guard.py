@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -240,17 +241,45 @@ def _check_query(text: str, max_depth: int | None) -> None:
 
 
 _EMPTY = ox.Store()  # parses user queries (nothing to evaluate: the results are never read)
+#: Every keyword a check or the seam looks for among a query's words.
+WATCHED_WORDS = UPDATE_KEYWORDS | {"SERVICE", "GRAPH", "FROM"}
 
 
-def check_query_fast(text: str, max_depth: int) -> None:
+@dataclass(frozen=True)
+class Checked:
+    """What ``check_query_fast`` learnt of an accepted query: its kind (``solutions``, ``boolean`` or
+    ``graph``, from pyoxigraph's parse) and which of ``WATCHED_WORDS`` are among its words."""
+
+    kind: str
+    words: frozenset[str]
+
+
+def lexer_needed(text: str, max_depth: int) -> bool:
+    """Whether the lexer can find anything in ``text`` for the guard: an escape (``\\u``…), more brackets
+    and ``!`` than ``max_depth`` allows, or a watched word as a substring (in any case). When not, the
+    text can be neither too deep nor an update nor federated, and has no ``GRAPH`` or ``FROM``: the common
+    case is decided in C, not by a Python pass over its tokens."""
+    if "\\" in text or sum(map(text.count, "({[!")) > max_depth:
+        return True
+    upper = text.upper()
+    return any(word in upper for word in WATCHED_WORDS)
+
+
+def check_query_fast(text: str, max_depth: int) -> Checked:
     """``check_query``'s refusals without its rdflib parse, which cost 25–70 ms for every new text and was the
     external store's largest cost (1.2–4× Virtuoso direct on aggregates at 1M triples): the nesting limit first
     (pyoxigraph's parser recurses), the lexical update/SERVICE refusal (any SERVICE keyword, so stricter
-    than the parse), then pyoxigraph's parser (0.1 ms) on an empty store, for the embedded store's syntax errors.
-    Used in front of an external store; the embedded store keeps ``check_query``."""
-    check_depth(text, max_depth)
-    check_lexical(text)
+    than the parse), both only when ``lexer_needed``; then pyoxigraph's parser on an empty store, for the
+    embedded store's syntax errors and the query's kind. Used in front of an external store; the embedded
+    store keeps ``check_query``."""
+    lexed = lexer_needed(text, max_depth)
+    if lexed:
+        check_depth(text, max_depth)
+        check_lexical(text)
     try:
-        _EMPTY.query(text)
+        parsed = _EMPTY.query(text)
     except SyntaxError as exc:  # worded as the embedded store words it (publisher.serve.store.results)
         raise QuerySyntaxError(f"Syntax error in the query: {exc}") from None
+    kind = "boolean" if isinstance(parsed, ox.QueryBoolean) else \
+        "graph" if isinstance(parsed, ox.QueryTriples) else "solutions"
+    return Checked(kind, WATCHED_WORDS.intersection(keywords(text)) if lexed else frozenset())

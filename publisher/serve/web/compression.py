@@ -9,6 +9,7 @@ not change is compressed once.
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 
 from flask import Flask, Request, Response, request
 
@@ -31,7 +32,12 @@ def gzip_bytes(data: bytes) -> bytes:
 
 
 def accepts_gzip(req: Request) -> bool:
-    for part in req.headers.get("Accept-Encoding", "").split(","):
+    return _accepts_gzip(req.headers.get("Accept-Encoding", ""))
+
+
+@lru_cache(maxsize=64)  # clients send few distinct Accept-Encoding headers: each is read once
+def _accepts_gzip(header: str) -> bool:
+    for part in header.split(","):
         coding, _, params = part.strip().partition(";")
         if coding.strip().lower() in ("gzip", "x-gzip", "*"):
             q = params.strip().lower()
