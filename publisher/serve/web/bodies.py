@@ -48,7 +48,10 @@ class _Reader:
         self.size = 0
         self.error: BaseException | None = None
         self.stop = threading.Event()
-        self.done = threading.Event()
+        # Held until the body is read; the request thread waits on it. A bare lock: an Event's wait and set
+        # are a Condition's Python code in both threads, on every POST.
+        self.done = threading.Lock()
+        self.done.acquire()
 
     def run(self) -> None:
         chunk = MIN_CHUNK
@@ -76,7 +79,7 @@ class _Reader:
             self.stream = None  # let the server drop the connection once the response is out
             if self.slots is not None:
                 self.slots.release()
-            self.done.set()
+            self.done.release()
 
 
 class _ReaderThreads:
@@ -125,7 +128,7 @@ def read_body(environ: dict, limit: int, timeout: float, slots: threading.Bounde
         if slots is not None:
             slots.release()
         raise
-    if not reader.done.wait(timeout):
+    if not reader.done.acquire(timeout=timeout):
         reader.stop.set()
         raise BodyTimeout()
     if isinstance(reader.error, BodyTooLarge):
