@@ -369,3 +369,25 @@ def test_sparql_json_is_the_embedded_store_s(engine: Engine, config: Config, rel
         assert _solutions(ours.body) == _solutions(embedded.body)
     else:
         assert ours.body == embedded.body, (ours.body[:300], embedded.body[:300])
+
+
+def test_the_engine_s_json_is_served_only_when_it_is_standard_or_made_so() -> None:
+    """``_engine_json``: Virtuoso's ``typed-literal`` made ``literal``, the same text inside a string left
+    alone; any other spelling of it, a boolean, JSON it cannot read, or more rows than the cap: None (then
+    pyoxigraph reads the answer and it is written again)."""
+    import json
+
+    from publisher.serve.store.external import _engine_json
+
+    virtuoso = (b'{ "head": { "link": [], "vars": ["n", "s"] },\n  "results": { "distinct": false, "ordered": true, '
+                b'"bindings": [\n    { "n": { "type": "typed-literal", "datatype": '
+                b'"http://www.w3.org/2001/XMLSchema#integer", "value": "3" }\t, "s": { "type": "literal", '
+                b'"value": "\\"type\\": \\"typed-literal\\"" }}\n ] } }')
+    served = _engine_json(virtuoso, max_rows=10)
+    assert served is not None and (served.rows, served.variables, served.truncated) == (1, ("n", "s"), False)
+    row = json.loads(served.body)["results"]["bindings"][0]
+    assert row["n"]["type"] == "literal" and row["s"]["value"] == '"type": "typed-literal"'
+    assert _engine_json(virtuoso, max_rows=0) is None
+    assert _engine_json(virtuoso.replace(b'"type": "typed-literal"', b'"type":"typed-literal"'), 10) is None
+    assert _engine_json(b'{ "head": { "link": [] }, "boolean": true}', 10) is None
+    assert _engine_json(b'{"head": {"vars": ["n"]}, "results": {"bindings": [', 10) is None

@@ -323,10 +323,10 @@ def _engine_json(body: bytes, max_rows: int) -> QueryResult | None:
     standard = body.replace(b'"type": "typed-literal"', b'"type": "literal"')
     if b'"typed-literal"' in standard:
         return None
-    data = json.loads(standard)
     try:
+        data = json.loads(standard)
         variables, bindings = tuple(data["head"]["vars"]), data["results"]["bindings"]
-    except (KeyError, TypeError):  # a boolean, or a shape of its own: pyoxigraph reads it
+    except (ValueError, KeyError, TypeError):  # a boolean, or JSON of its own: pyoxigraph reads it (or refuses)
         return None
     if len(bindings) > max_rows or not all(isinstance(v, str) for v in variables):
         return None
