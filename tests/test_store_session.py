@@ -203,3 +203,16 @@ def test_an_interim_answer_s_headers_are_not_the_answer_s(canned: str) -> None:
 def test_a_broken_answer_is_unreachable_not_a_crash(canned: str) -> None:
     with pytest.raises(StoreUnreachable):
         StoreClient(canned).post({"query": "ASK {}"}, "application/sparql-results+json", 5).read()
+
+
+def test_a_pointer_answer_over_its_cap_is_an_oserror_the_live_release_keeps_serving_through(endpoint: str) -> None:
+    """The pointer re-read each second: a store that answers it with more than 1 MB is "cannot say" (an
+    ``OSError``, which ``LiveRelease`` logs while it keeps what it serves), not an exception of another kind."""
+    from dataclasses import replace
+
+    from publisher.core.config import Config
+    from publisher.serve.store.external import served_release_target
+
+    _handler(endpoint).body = b"x" * 1_100_000
+    with pytest.raises(OSError):
+        served_release_target(replace(Config(), store=endpoint))

@@ -70,10 +70,10 @@ def served_release_target(config: Config, client: StoreClient | None = None) -> 
     """
     response = (client or StoreClient(config.store)).post({"query": sg.pointer_query(config.base_iri)},
                                                           SOLUTIONS_ACCEPT, 10)
-    body = response.read(1_000_000)
-    if response.status >= 400:
-        raise StoreUnreachable(f"the store at {config.store} answered {response.status} to the pointer query")
     try:
+        body = response.read(1_000_000)
+        if response.status >= 400:
+            raise StoreUnreachable(f"the store at {config.store} answered {response.status} to the pointer query")
         ids = sorted(row["id"]["value"] for row in json.loads(body)["results"]["bindings"])
     except (ValueError, KeyError, TypeError, StoreAnswerTooLarge):
         raise StoreUnreachable(f"the store at {config.store} gave an unreadable answer to the pointer query") from None
