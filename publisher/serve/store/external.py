@@ -263,10 +263,10 @@ class ExternalStore(TrustedReads):
             raise ResultNotAcceptable("This SELECT query gives a table of solutions; ask for SPARQL JSON, "
                                       "SPARQL XML, CSV or TSV.")
         variables = tuple(v.value for v in result.variables)
-        rows_, truncated = _cut(result, request.max_rows)
-        table = [tuple(self._to_release(row[i]) for i in range(len(variables))) for row in rows_]
-        written = WRITERS[fmt](variables, table, request.truncation_link if truncated else "")
-        return QueryResult("solutions", fmt, written, len(table), truncated, variables)
+        rows, truncated = _cut(result, request.max_rows)
+        table = [tuple(self._to_release(row[i]) for i in range(len(variables))) for row in rows]
+        body = WRITERS[fmt](variables, table, request.truncation_link if truncated else "")
+        return QueryResult("solutions", fmt, body, len(table), truncated, variables)
 
     def _dataset(self, graphs: tuple[str, ...] | None) -> tuple[str, ...]:
         """The stored names of the requested release graphs; an empty graph of ours for any other name."""

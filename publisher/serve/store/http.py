@@ -102,7 +102,7 @@ class StoreResponse:
     connection back for the next query; an answer not read to its end is ``close``d with its connection."""
 
     def __init__(self, client: StoreClient, sock: socket.socket, answer: _Answer) -> None:
-        self.client, self.sock, self.answer, self.parser = client, sock, answer, answer.parser
+        self.client, self.sock, self.answer = client, sock, answer
         self.status = answer.parser.get_status_code()
         self.headers = answer.headers
 
@@ -125,7 +125,7 @@ class StoreResponse:
                         self.sock = None  # type: ignore[assignment]
                         break
                     raise StoreUnreachable("the store closed the connection before the answer's end")
-                self.parser.feed_data(data)
+                answer.parser.feed_data(data)
         except (StoreUnreachable, StoreAnswerTooLarge):  # ours, raised above: as they are
             self.close()
             raise
