@@ -329,8 +329,8 @@ VIRTUOSO_DIFFERS = {JSON_CASES[0], JSON_CASES[3]}
 
 
 @pytest.mark.parametrize("query", JSON_CASES)
-def test_both_sparql_json_writers_of_the_seam_give_the_same_bytes(engine: Engine, config: Config,
-                                                                  release: Release, server: str, query: str) -> None:
+def test_both_sparql_json_paths_of_the_seam_give_the_same_solutions(engine: Engine, config: Config,
+                                                                    release: Release, server: str, query: str) -> None:
     """The engine's own JSON is served when nothing needs mapping or cutting; ``results.write_json`` writes it
     otherwise. Forced onto the second (an empty marker is found in every answer), the solutions are the same,
     and so are the bytes from Oxigraph (whose server writes SPARQL JSON as the embedded store does)."""
@@ -357,7 +357,7 @@ def _solutions(body: bytes) -> list[tuple]:
 
 @pytest.mark.parametrize("query", JSON_CASES)
 def test_sparql_json_is_the_embedded_store_s(engine: Engine, config: Config, release: Release,
-                                                             server: str, query: str) -> None:
+                                             server: str, query: str) -> None:
     from publisher.serve.store.embedded import EmbeddedStore
 
     if engine.name == "virtuoso" and query in VIRTUOSO_DIFFERS:

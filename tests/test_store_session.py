@@ -53,10 +53,14 @@ class _Ok(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def _without_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    _without_proxies(monkeypatch)
     monkeypatch.delenv("PUBLISHER_STORE_USER", raising=False)
     handler = type("Handler", (_Ok,), {"seen": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -162,8 +166,7 @@ def canned(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
     """A store that answers every request on a connection with ``CANNED[param]`` and then closes it."""
     import socket
 
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    _without_proxies(monkeypatch)
     listener = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
 
