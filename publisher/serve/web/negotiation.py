@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from flask import Request, Response, request
 
@@ -67,7 +68,11 @@ def _match_quality(fmt: Format, ranges: list[tuple[str, float, int]]) -> tuple[f
 
 def choose(offers: Sequence[Format], accept: str | None, default: Format | None = None) -> Format:
     """The offer the client prefers. No Accept header gives ``default`` (the first offer if unset)."""
-    default = default or offers[0]
+    return _choose(tuple(offers), accept, default or offers[0])
+
+
+@lru_cache(maxsize=256)  # clients send few distinct Accept headers: each is weighed once per list of offers
+def _choose(offers: tuple[Format, ...], accept: str | None, default: Format) -> Format:
     ranges = parse_accept(accept)
     if not accept or not accept.strip() or not ranges:
         return default

@@ -184,16 +184,10 @@ def negotiate(args: Mapping[str, str], accept: str | None) -> Formats:
         if solutions is None and graph is None:
             raise ProtocolError(400, f"Unknown format {name!r}; use one of: {', '.join(FORMAT_NAMES)}.")
         return Formats(solutions, graph)
-    wanted = _by_accept(accept)
-    if wanted is None:
+    wanted = Formats(choose(SOLUTION_OFFERS, accept), choose(GRAPH_OFFERS, accept))
+    if wanted.solutions is None and wanted.graph is None:
         raise neg.NotAcceptable([*SOLUTION_OFFERS, *GRAPH_OFFERS[:-1]])
     return wanted
-
-
-@lru_cache(maxsize=128)  # clients send few distinct Accept headers: each is parsed once, not per query
-def _by_accept(accept: str | None) -> Formats | None:
-    wanted = Formats(choose(SOLUTION_OFFERS, accept), choose(GRAPH_OFFERS, accept))
-    return None if wanted.solutions is None and wanted.graph is None else wanted
 
 
 def choose(offers: Sequence[formats.Format], accept: str | None) -> formats.Format | None:
