@@ -277,6 +277,53 @@ def test_serve_store_option_and_a_store_without_a_release(config: Config, releas
         stop_server(proc)
 
 
+def test_a_store_that_goes_away_is_a_503_with_retry_after_never_a_500(config: Config, release: Release) -> None:
+    """The engine stops under a running ``serve --store``: queries and pages say "unavailable, retry" (503,
+    ``Retry-After``); before, a query got 500, which says the publisher itself is broken."""
+    proc, engine = start_oxigraph()
+    try:
+        push_into(engine, release)
+        server, url = start_server(config, {"PUBLISHER_STORE": engine.query, "PUBLISHER_QUERY_CACHE": "false"})
+        try:
+            assert _sparql_status(url) == 200
+            stop_server(proc)
+            for _ in range(2):  # the first finds its kept-alive connection closed, the second finds no server
+                response = requests.post(url + "/sparql", data={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"},
+                                         headers={"Accept": "application/sparql-results+json"}, timeout=30)
+                assert response.status_code == 503, response.text
+                # "cannot be reached" from a process that has the release; "not answering" from one that had
+                # not yet asked the store which release it serves (the server runs two)
+                assert response.headers.get("Retry-After") == "5", response.headers
+                assert "cannot be reached" in response.text or "not answering" in response.text, response.text
+            page = requests.get(url + "/id/organization/adfc", headers={"Accept": "text/turtle"}, timeout=30)
+            assert page.status_code == 503 and page.headers["Retry-After"] == "5" and "Traceback" not in page.text
+        finally:
+            stop_server(server)
+    finally:
+        stop_server(proc)
+
+
+def test_a_store_down_from_the_start_is_a_503_that_says_so(config: Config) -> None:
+    """No release yet because the store cannot be reached: "not answering, retry" — before, "no data has been
+    built yet, run 'publisher build'", which sends the reader the wrong way (and a 503 without Retry-After)."""
+    server, url = start_server(config, {"PUBLISHER_STORE": f"http://127.0.0.1:{free_port()}/sparql"})
+    try:
+        for response in (requests.get(url + "/id/organization/adfc", headers={"Accept": "text/turtle"}, timeout=30),
+                         requests.post(url + "/sparql", data={"query": "ASK {}"}, timeout=30,
+                                       headers={"Accept": "application/sparql-results+json"}),
+                         requests.get(url + "/", timeout=30)):
+            assert response.status_code == 503, response.text
+            assert response.headers.get("Retry-After") == "5", response.headers
+            assert "not answering" in response.text and "publisher build" not in response.text
+    finally:
+        stop_server(server)
+
+
+def _sparql_status(url: str) -> int:
+    return requests.post(url + "/sparql", data={"query": "ASK {}"}, timeout=30,
+                         headers={"Accept": "application/sparql-results+json"}).status_code
+
+
 def test_blank_nodes_of_a_description_are_closed_as_the_embedded_store_does(tmp_path, own_oxigraph: Engine) -> None:
     """The shipped data has no blank nodes; a description with nested ones must still come out whole."""
     import pyoxigraph as ox

@@ -219,3 +219,15 @@ def test_a_pointer_answer_over_its_cap_is_an_oserror_the_live_release_keeps_serv
     _handler(endpoint).body = b"x" * 1_100_000
     with pytest.raises(OSError):
         served_release_target(replace(Config(), store=endpoint))
+
+
+def test_a_retry_after_a_stale_connection_takes_a_fresh_one_not_another_idle_one(endpoint: str) -> None:
+    # Found on the 1M benchmark: Virtuoso closes idle kept-alive connections after its keep-alive timeout;
+    # with two in the pool, the retry took the second (closed too) and the query failed.
+    _handler(endpoint).close_after = True  # the store closes each after answering, without saying so
+    client = StoreClient(endpoint)
+    first = client.post({"query": "ASK {}"}, "application/sparql-results+json", 5)
+    second = client.post({"query": "ASK {}"}, "application/sparql-results+json", 5)  # a second connection
+    assert (first.read(), second.read()) == (b"ok", b"ok")
+    assert len(client._idle) == 2
+    assert _ask(client) == b"ok"

@@ -105,9 +105,30 @@ class QueryOverBudget(QueryError):
 
 
 class QueryFailed(QueryError):
-    """The engine failed while evaluating; nothing internal is disclosed."""
+    """The engine could not evaluate a well-formed query (an evaluation error, the memory limit, an answer
+    over the byte cap); nothing internal is disclosed. 422: the request was understood, not carried out —
+    never a 500, which would say the publisher itself is broken."""
 
-    status = 500
+    status = 422
+
+
+class StoreFailed(QueryFailed):
+    """The triple store behind ``serve --store`` answered with an error or an answer that cannot be read.
+    502: the component behind the web server gave no valid answer."""
+
+    status = 502
+
+
+class StoreUnavailable(StoreFailed):
+    """The triple store behind ``serve --store`` cannot be reached; the client may retry shortly."""
+
+    status = 503
+    retry_after = 5
+
+
+#: What a page (not a query) says while the store behind ``serve --store`` fails: German / English.
+STORE_DOWN_MESSAGE = ("Der Triple Store hinter dieser Website antwortet gerade nicht; bitte später noch einmal "
+                      "versuchen. / The triple store behind this site is not answering; please try again later.")
 
 
 class QueryCrashed(QueryFailed):

@@ -38,6 +38,8 @@ from publisher.serve.store.base import (
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
+    StoreFailed,
+    StoreUnavailable,
 )
 from publisher.serve.store.guard import (
     _TOKEN,
@@ -112,7 +114,8 @@ class ExternalStore(TrustedReads):
             raise QueryTimeout.after(timeout or 0) from None
         except StoreUnreachable as exc:
             log.error("the store at %s cannot be reached: %s", self.endpoint, exc)
-            raise QueryFailed("The triple store behind this endpoint cannot be reached; please try again.") from None
+            raise StoreUnavailable("The triple store behind this endpoint cannot be reached; please try again.") \
+                from None
         if self.engine is None:
             server = response.headers.get("Server", "").lower()
             self.engine = "virtuoso" if "virtuoso" in server else "oxigraph" if "oxigraph" in server else "sparql"
@@ -127,7 +130,7 @@ class ExternalStore(TrustedReads):
             if response.status in (400, 422):
                 raise QuerySyntaxError(f"The store refused the query: {detail}")
             log.error("the store answered %s: %s", response.status, detail)
-            raise QueryFailed("The triple store could not evaluate the query.")
+            raise StoreFailed("The triple store could not evaluate the query.")
         # Virtuoso's "anytime" answer: a partial result when its own timeout struck. Never serve it as complete.
         if response.headers.get("X-SQL-State", "").startswith("S1TAT"):
             response.close()
@@ -169,7 +172,7 @@ class ExternalStore(TrustedReads):
             raise QueryTimeout.after(timeout or 0) from None
         except StoreUnreachable as exc:
             log.error("the store's answer broke off: %s", exc)
-            raise QueryFailed("The triple store's answer could not be read.") from None
+            raise StoreFailed("The triple store's answer could not be read.") from None
 
     def select(self, sparql: str) -> list[dict]:
         results = self.query(sparql)
@@ -253,7 +256,7 @@ class ExternalStore(TrustedReads):
             raise
         except (SyntaxError, ValueError, OSError) as exc:
             log.error("unreadable answer from the store: %s", exc)
-            raise QueryFailed("The triple store's answer could not be read.") from None
+            raise StoreFailed("The triple store's answer could not be read.") from None
 
     def _solutions(self, result: ox.QuerySolutions, request: QueryRequest) -> QueryResult:
         from publisher.serve.store.results import SOLUTION_FORMATS, ResultNotAcceptable

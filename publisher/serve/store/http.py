@@ -228,7 +228,7 @@ class StoreClient:
             if self.send_authorization:
                 head += [b"Authorization: ", self.authorization.encode("latin-1"), b"\r\n"]  # type: ignore[union-attr]
             with self._lock:
-                sock = self._idle.pop() if self._idle else None
+                sock = self._idle.pop() if self._idle and not retried else None  # a retry: a fresh one
             reused = sock is not None
             try:
                 sock = sock or self._connect()
@@ -241,6 +241,7 @@ class StoreClient:
                 response = self._exchange(sock, b"".join([*head, b"\r\n", body]), reused)
             except _Stale:
                 self._discard(sock)
+                self._drop_idle()  # the pool is last in, first out: the rest idled longer, closed as well
                 if retried:
                     raise StoreUnreachable(f"{self.endpoint}: the connection was closed") from None
                 retried = True
@@ -284,6 +285,12 @@ class StoreClient:
                     self._idle.append(sock)
                     return
         self._discard(sock)
+
+    def _drop_idle(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for sock in idle:
+            self._discard(sock)
 
     @staticmethod
     def _discard(sock: socket.socket) -> None:

@@ -24,8 +24,10 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from publisher.core.config import Config
 from publisher.core.release import IncompleteRelease, Release, complete_releases, current_link, releases_dir
+from publisher.serve.store.base import STORE_DOWN_MESSAGE, StoreUnavailable
 from publisher.serve.store.embedded import EmbeddedStore
 from publisher.serve.store.external import ExternalStore, served_release_target
+from publisher.serve.store.http import StoreUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,14 @@ class ReleaseDamaged(ServiceUnavailable, NoRelease):
             "Die veröffentlichten Daten sind beschädigt oder unvollständig; bitte 'publisher build' oder "
             "'publisher rollback' ausführen. / The published data is damaged or incomplete; run "
             f"'publisher build' or 'publisher rollback'. ({detail})")
+
+
+class StoreNotAnswering(ServiceUnavailable, NoRelease):
+    """``serve --store``: the store has not yet said which release it serves, because it cannot be reached
+    (503 with ``Retry-After``; not "run 'publisher build'", which would send the reader the wrong way)."""
+
+    def __init__(self) -> None:
+        super().__init__(STORE_DOWN_MESSAGE, retry_after=StoreUnavailable.retry_after)
 
 
 class CheckedStore:
@@ -86,6 +96,7 @@ class LiveRelease:
         self._target: str | None = None
         self._refused: str | None = None  # the last target refused, logged once
         self._damaged: str | None = None
+        self._unanswered = False  # serve --store: the last pointer query found no store to answer it
         self._checked = 0.0
 
     def get(self) -> Live:
@@ -97,6 +108,8 @@ class LiveRelease:
         if self._live is None:
             if self._damaged:
                 raise ReleaseDamaged(self._damaged)
+            if self._unanswered:
+                raise StoreNotAnswering
             raise NoRelease(f"no release in {self.config.builds}; run 'publisher build' first")
         return self._live
 
@@ -112,8 +125,10 @@ class LiveRelease:
                 target = os.readlink(self.link) if self.link.is_symlink() else str(self.link.resolve())
         except OSError as exc:
             if self.config.store:
+                self._unanswered = isinstance(exc, StoreUnreachable)  # StoreTimeout is one
                 log.error("cannot read which release the store serves: %s", exc)
             return
+        self._unanswered = False
         if target == self._target and self._live is not None:
             return
         path = (self.link.parent / target) if not os.path.isabs(target) else Path(target)

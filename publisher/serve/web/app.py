@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from publisher.core import formats
 from publisher.core.config import Config
 from publisher.core.urls import linkable
+from publisher.serve.store.base import STORE_DOWN_MESSAGE, StoreFailed
 from publisher.serve.store.live import LiveRelease, NoRelease
 from publisher.serve.web import compression
 from publisher.serve.web import negotiation as neg
@@ -66,6 +67,14 @@ def create_app(config: Config | None = None) -> Flask:
     def _no_release(exc: NoRelease) -> Response:
         return error_response(503, "Es sind noch keine Daten veröffentlicht; bitte 'publisher build' ausführen. / "
                                    "No data has been built yet. Run 'publisher build'.")
+
+    @app.errorhandler(StoreFailed)
+    def _store_failed(exc: StoreFailed) -> Response:
+        # A page read through ``serve --store`` while the store fails (logged where it failed): never a 500.
+        response = error_response(exc.status, STORE_DOWN_MESSAGE)
+        if getattr(exc, "retry_after", None):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(neg.NotAcceptable)
     def _not_acceptable(exc: neg.NotAcceptable) -> Response:

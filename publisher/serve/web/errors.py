@@ -62,7 +62,7 @@ def _one_line(message: str) -> str:
 
 # Headings and the messages of statuses that come without a message of their own (werkzeug's defaults).
 HEADINGS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
-            408: "timeout", 413: "too_large", 500: "error", 503: "unavailable", 504: "timeout"}
+            408: "timeout", 413: "too_large", 500: "error", 502: "unavailable", 503: "unavailable", 504: "timeout"}
 DEFAULT_MESSAGES = {
     400: ("Die Anfrage ist ungültig.", "The request is not valid."),
     403: ("Das ist hier nicht erlaubt.", "This is not allowed here."),
