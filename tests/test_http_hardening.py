@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -91,13 +92,13 @@ def test_a_stalled_body_gets_408_and_a_closed_connection(strict_server: str) -> 
 
 
 def test_a_silent_client_never_keeps_the_server_from_stopping(release: Release, config: Config) -> None:
-    """A client that stops in the middle of its body keeps a body reader blocked; the server still stops."""
+    """A client that stops in the middle of its body keeps its server thread blocked in a read (nothing can
+    interrupt it, and no 408 can be sent while it waits); the server still stops."""
     proc, url = start_server(config, {"PUBLISHER_BODY_TIMEOUT": "1", "PUBLISHER_SHUTDOWN_TIMEOUT": "2"})
     try:
         with socket.create_connection(_raw(url), timeout=5) as sock:
             sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nab")
-            answer, _ = _read_until_closed(sock, 1.5)
-            assert answer.startswith(b"HTTP/1.1 408")
+            time.sleep(1.5)  # past body_timeout, the read still waiting
             started = time.monotonic()
             proc.terminate()
             proc.wait(8)
@@ -378,30 +379,105 @@ def test_pages_work_under_their_policy_in_chromium(browser, server: str) -> None
     assert not violations, violations
 
 
-def test_readers_stuck_on_silent_clients_are_capped() -> None:
-    """A client that stops sending keeps one helper thread, never a server thread; past the cap: 503."""
+class _Silent(io.RawIOBase):
+    """A body whose client sends nothing more: every read waits until the test lets go."""
+
+    def __init__(self, release) -> None:
+        self.release = release
+
+    def read(self, n: int = -1) -> bytes:
+        self.release.wait(10)
+        return b""
+
+
+def _silent_posts(app, addresses: list[str]) -> tuple[list[str], list[str]]:
+    """POST a silent body from each address, each in a thread of its own (as the server's threads would):
+    the statuses of those answered within a second, and of those still waiting then."""
     import threading
 
-    from publisher.serve.web.bodies import MAX_READERS_PER_THREAD, BoundedBodies
+    release, answered, lock = threading.Event(), [], threading.Lock()
 
-    release = threading.Event()
+    def post(address: str) -> None:
+        environ = {"REQUEST_METHOD": "POST", "CONTENT_LENGTH": "10", "wsgi.input": _Silent(release),
+                   "REMOTE_ADDR": address}
 
-    class Silent(io.RawIOBase):
-        def read(self, n: int = -1) -> bytes:
-            release.wait(10)
-            return b""
+        def start(status: str, headers: list, exc_info=None) -> None:
+            with lock:
+                answered.append((address, status[:3]))
 
-    app = BoundedBodies(lambda environ, start: [b""], 1000, 0.1, threads=1)
-    statuses = []
+        app(environ, start)
+
+    threads = [threading.Thread(target=post, args=(a,), daemon=True) for a in addresses]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)  # in order: the first ones take the slots
+    time.sleep(1)
+    early = [status for _, status in answered]
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    return early, [status for _, status in answered][len(early):]
+
+
+def test_one_client_address_gets_at_most_its_share_of_body_reads() -> None:
+    """Past ``MAX_BODIES_PER_CLIENT`` bodies of one address being read, its next gets 503 at once; another
+    address's body is still read (before: one address could take every reader)."""
+    from publisher.serve.web.bodies import MAX_BODIES_PER_CLIENT, BoundedBodies
+
+    app = BoundedBodies(lambda environ, start: start("200 OK", []) or [b""], 1000, 30, threads=32)
+    early, late = _silent_posts(app, ["192.0.2.1"] * (MAX_BODIES_PER_CLIENT + 1))
+    assert early == ["503"] and late == ["408"] * MAX_BODIES_PER_CLIENT
+    seen: list[bytes] = []
+    ok = BoundedBodies(lambda environ, start: [seen.append(environ["wsgi.input"].read()) or b""], 1000, 30, threads=32)
+    ok({"REQUEST_METHOD": "POST", "CONTENT_LENGTH": "3", "wsgi.input": io.BytesIO(b"abc"), "REMOTE_ADDR": "192.0.2.2"},
+       lambda s, h, e=None: None)
+    assert seen == [b"abc"]
+
+
+def test_bodies_being_read_take_at_most_half_the_server_threads() -> None:
+    from publisher.serve.web.bodies import BoundedBodies
+
+    app = BoundedBodies(lambda environ, start: start("200 OK", []) or [b""], 1000, 30, threads=4)
+    early, late = _silent_posts(app, ["192.0.2.1", "192.0.2.2", "192.0.2.3"])
+    assert early == ["503"] and late == ["408", "408"]
+
+
+def test_a_body_that_stops_half_way_never_stalls_the_server(release: Release, config: Config) -> None:
+    """Found in session 6: a POST whose body stops after a few bytes (or after a burst) made the granian worker
+    stop answering anyone once its 408 was out, while a helper thread still waited in the body's read — one
+    client, one connection, ten bytes. Now the body is read in the request's thread: the rest of the server
+    answers, that client's further bodies get 503 at once past its share, and closing frees its threads."""
+    from publisher.serve.web.bodies import MAX_BODIES_PER_CLIENT
+
+    proc, url = start_server(config, {"PUBLISHER_BODY_TIMEOUT": "1", "PUBLISHER_WORKERS": "1"})
+    head = (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 100000\r\n\r\n")
+    silent = []
     try:
-        for _ in range(MAX_READERS_PER_THREAD + 1):
-            environ = {"REQUEST_METHOD": "POST", "CONTENT_LENGTH": "10", "wsgi.input": Silent()}
-            started = time.monotonic()
-            app(environ, lambda s, h, e=None: statuses.append(s[:3]))
-            assert time.monotonic() - started < 1
+        for burst in [3, 1023] * (MAX_BODIES_PER_CLIENT // 2):
+            sock = socket.create_connection(_raw(url), timeout=5)
+            sock.sendall(head + b"#" * burst)
+            silent.append(sock)
+        for _ in range(3):
+            time.sleep(0.75)  # across and past body_timeout
+            page = requests.get(url + "/sparql", params={"query": "ASK {}"}, timeout=5,
+                                headers={"Accept": "application/sparql-results+json"})
+            assert page.status_code == 200
+        started = time.monotonic()
+        busy = requests.post(url + "/sparql", data={"query": "ASK {}"}, timeout=5)
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+        assert time.monotonic() - started < 1  # at once, not after a body timeout
+        for sock in silent:
+            sock.close()  # the reads end: the threads are free again
+        silent.clear()
+        time.sleep(0.5)
+        answered = requests.post(url + "/sparql", data={"query": "ASK {}"}, timeout=5,
+                                 headers={"Accept": "application/sparql-results+json"})
+        assert answered.status_code == 200, answered.text
     finally:
-        release.set()
-    assert statuses == ["408"] * MAX_READERS_PER_THREAD + ["503"]
+        for sock in silent:
+            sock.close()
+        stop_server(proc)
 
 
 def test_a_quote_in_a_parameter_never_breaks_the_etag(client: FlaskClient) -> None:

@@ -32,8 +32,9 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 2
-    # Threads per server process. Threads blocked on a slow client cost little (the GIL is released), and a
-    # client that sends its body slowly holds one for up to body_timeout: keep plenty for everyone else.
+    # Threads per server process. Threads blocked on a slow client cost little (the GIL is released); a
+    # client that sends its body slowly holds one for up to body_timeout, a silent one until it disconnects
+    # (at most half of them wait on bodies, web/bodies.py): keep plenty for everyone else.
     threads: int = 32
     # Slow clients: the request line and headers must arrive within header_timeout seconds and
     # header_max_bytes (granian's HTTP/1 settings); a body within body_timeout seconds (else 408, closed).
@@ -41,7 +42,7 @@ class Config:
     header_max_bytes: int = 64 * 1024
     body_timeout: float = 10.0
     # On stop, a server process that has not finished within this many seconds is killed: a client that went
-    # silent in the middle of its body keeps its connection (and a blocked body reader) open indefinitely.
+    # silent in the middle of its body keeps its connection (and a thread blocked in its read) indefinitely.
     shutdown_timeout: int = 5
     query_timeout: float = 10.0
     query_max_rows: int = 10_000

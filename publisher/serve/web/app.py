@@ -116,7 +116,7 @@ def create_app(config: Config | None = None) -> Flask:
     # Outermost: a request without Host is refused, and every body arrives within its limits before
     # the cache or a route reads it.
     app.wsgi_app = BoundedBodies(_require_host(app.wsgi_app), config.query_max_body,  # type: ignore[method-assign]
-                                 config.body_timeout, config.threads)
+                                 config.body_timeout, config.threads, config.trust_forwarded_headers)
     return app
 
 

@@ -46,6 +46,7 @@ from publisher.serve.store.live import NoRelease
 from publisher.serve.store.pool import PooledStore, QueryBudget, QueryPool
 from publisher.serve.web import compression
 from publisher.serve.web import negotiation as neg
+from publisher.serve.web.clients import client_of
 from publisher.serve.web.errors import error_response
 from publisher.serve.web.i18n import t
 
@@ -128,14 +129,8 @@ def _budget(app: Flask) -> QueryBudget:
 
 
 def client_address(config: Config, req: Request) -> str:
-    """Whom the budget and the logs name: the peer, or with trusted forwarded headers the address the
-    proxy saw (the last ``X-Forwarded-For`` entry, which is the one our proxy added)."""
-    if config.trust_forwarded_headers:
-        forwarded = req.headers.get("X-Forwarded-For", "")
-        last = forwarded.rsplit(",", 1)[-1].strip()
-        if last:
-            return last[:64]
-    return req.remote_addr or "-"
+    """Whom the budget and the logs name (``clients.client_of``)."""
+    return client_of(req.environ, config.trust_forwarded_headers)
 
 
 _EVENTS = {QueryRefused: "refused", QuerySyntaxError: "refused", QueryTimeout: "timeout",
