@@ -443,7 +443,7 @@ def test_bodies_being_read_take_at_most_half_the_server_threads() -> None:
 
 
 def test_a_body_that_stops_half_way_never_stalls_the_server(release: Release, config: Config) -> None:
-    """Found in session 6: a POST whose body stops after a few bytes (or after a burst) made the granian worker
+    """Found by probing: a POST whose body stops after a few bytes (or after a burst) made the granian worker
     stop answering anyone once its 408 was out, while a helper thread still waited in the body's read — one
     client, one connection, ten bytes. Now the body is read in the request's thread: the rest of the server
     answers, that client's further bodies get 503 at once past its share, and closing frees its threads."""

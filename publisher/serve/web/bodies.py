@@ -7,9 +7,9 @@ checked between reads: a client that sends one byte a second gets 408 with ``Con
 ``body_timeout``. Bodies larger than the limit are refused (413) from their ``Content-Length`` without reading
 them, and a body without a length is read only up to the limit.
 
-Not in a helper thread, as before: when the request returned (its 408) while another thread still waited in
+Not in a helper thread, as it was: when the request returned (its 408) while another thread still waited in
 its body's ``read``, the granian worker stopped answering anyone — one client with ten bytes of a body and
-then silence stalled the server (found in session 6; ``tests/test_http_hardening.py``).
+then silence stalled the server (``test_a_body_that_stops_half_way_never_stalls_the_server``).
 
 What nothing here can do is interrupt a read: a client that goes silent mid-body, or one that sends a burst
 and then nothing (the reads grow with the burst), keeps its server thread until it disconnects. So bodies
