@@ -33,7 +33,7 @@ MIN_CHUNK = 1
 MAX_CHUNK = 64 * 1024
 TARGET_READ_SECONDS = 0.25  # a read should return this fast for a client sending at its current rate
 BODY_READ_SHARE = 0.5  # of the server threads, at most this share waits on request bodies
-MAX_BODIES_PER_CLIENT = 4  # bodies one client address may have being read at once
+MAX_BODIES_PER_CLIENT = 8  # bodies one client address may have being read at once (a quarter of 32 threads)
 
 
 class BodyTimeout(Exception):
