@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import socket
 import time
@@ -420,15 +421,17 @@ def _silent_posts(app, addresses: list[str]) -> tuple[list[str], list[str]]:
 
 
 def test_one_client_address_gets_at_most_its_share_of_body_reads() -> None:
-    """Past ``MAX_BODIES_PER_CLIENT`` bodies of one address being read, its next gets 503 at once; another
+    """Past ``slots.PER_CLIENT`` bodies of one address being read, its next gets 503 at once; another
     address's body is still read (before: one address could take every reader)."""
-    from publisher.serve.web.bodies import MAX_BODIES_PER_CLIENT, BoundedBodies
+    from publisher.serve.web.bodies import BoundedBodies
+    from publisher.serve.web.slots import PER_CLIENT, Slots
 
-    app = BoundedBodies(lambda environ, start: start("200 OK", []) or [b""], 1000, 30, threads=32)
-    early, late = _silent_posts(app, ["192.0.2.1"] * (MAX_BODIES_PER_CLIENT + 1))
-    assert early == ["503"] and late == ["408"] * MAX_BODIES_PER_CLIENT
+    app = BoundedBodies(lambda environ, start: start("200 OK", []) or [b""], 1000, 30, Slots.for_threads(32))
+    early, late = _silent_posts(app, ["192.0.2.1"] * (PER_CLIENT + 1))
+    assert early == ["503"] and late == ["408"] * PER_CLIENT
     seen: list[bytes] = []
-    ok = BoundedBodies(lambda environ, start: [seen.append(environ["wsgi.input"].read()) or b""], 1000, 30, threads=32)
+    ok = BoundedBodies(lambda environ, start: [seen.append(environ["wsgi.input"].read()) or b""], 1000, 30,
+                       Slots.for_threads(32))
     ok({"REQUEST_METHOD": "POST", "CONTENT_LENGTH": "3", "wsgi.input": io.BytesIO(b"abc"), "REMOTE_ADDR": "192.0.2.2"},
        lambda s, h, e=None: None)
     assert seen == [b"abc"]
@@ -436,8 +439,9 @@ def test_one_client_address_gets_at_most_its_share_of_body_reads() -> None:
 
 def test_bodies_being_read_take_at_most_half_the_server_threads() -> None:
     from publisher.serve.web.bodies import BoundedBodies
+    from publisher.serve.web.slots import Slots
 
-    app = BoundedBodies(lambda environ, start: start("200 OK", []) or [b""], 1000, 30, threads=4)
+    app = BoundedBodies(lambda environ, start: start("200 OK", []) or [b""], 1000, 30, Slots.for_threads(4))
     early, late = _silent_posts(app, ["192.0.2.1", "192.0.2.2", "192.0.2.3"])
     assert early == ["503"] and late == ["408", "408"]
 
@@ -447,14 +451,14 @@ def test_a_body_that_stops_half_way_never_stalls_the_server(release: Release, co
     stop answering anyone once its 408 was out, while a helper thread still waited in the body's read — one
     client, one connection, ten bytes. Now the body is read in the request's thread: the rest of the server
     answers, that client's further bodies get 503 at once past its share, and closing frees its threads."""
-    from publisher.serve.web.bodies import MAX_BODIES_PER_CLIENT
+    from publisher.serve.web.slots import PER_CLIENT
 
     proc, url = start_server(config, {"PUBLISHER_BODY_TIMEOUT": "1", "PUBLISHER_WORKERS": "1"})
     head = (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
             b"Content-Length: 100000\r\n\r\n")
     silent = []
     try:
-        for burst in [3, 1023] * (MAX_BODIES_PER_CLIENT // 2):
+        for burst in [3, 1023] * (PER_CLIENT // 2):
             sock = socket.create_connection(_raw(url), timeout=5)
             sock.sendall(head + b"#" * burst)
             silent.append(sock)
@@ -478,6 +482,117 @@ def test_a_body_that_stops_half_way_never_stalls_the_server(release: Release, co
         for sock in silent:
             sock.close()
         stop_server(proc)
+
+
+def test_a_streamed_file_holds_a_slot_until_its_end_or_its_close() -> None:
+    """A file answer (``send_file``'s blocks) takes a slot of its client's; one in one piece takes none."""
+    from werkzeug.wsgi import FileWrapper
+
+    from publisher.serve.web.slots import Slots
+    from publisher.serve.web.streams import BoundedStreams
+
+    def app(environ: dict, start_response) -> object:
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        if environ["PATH_INFO"] == "/file":
+            return FileWrapper(io.BytesIO(b"x" * 100_000), 8192)
+        return [b"one piece"]
+
+    statuses: list[str] = []
+    streams = BoundedStreams(app, Slots(2))
+
+    def get(path: str, address: str = "192.0.2.1"):
+        return streams({"PATH_INFO": path, "REMOTE_ADDR": address}, lambda s, h, e=None: statuses.append(s[:3]))
+
+    first, second = get("/file"), get("/file")  # two downloads whose clients do not read
+    assert [get("/page") for _ in range(5)] == [[b"one piece"]] * 5  # pages take no slot
+    assert get("/file", "192.0.2.9") == [b"503: " + b"Zu viele langsame Anfragen; bitte sp\xc3\xa4ter erneut. / "
+                                         b"Too many slow requests; retry later.\n"]
+    assert len(b"".join(first)) == 100_000  # read to its end: its slot is back
+    assert statuses[-1] == "503" and b"".join(get("/file")) == b"x" * 100_000
+    second.close()  # the client went away: its slot is back
+    assert statuses.count("503") == 1 and len(b"".join(get("/file"))) == 100_000
+
+
+_STREAMING_APP = """
+import io
+
+from werkzeug.wsgi import FileWrapper
+
+from publisher.serve.web.slots import Slots
+from publisher.serve.web.streams import BoundedStreams
+
+
+def files(environ, start_response):
+    if environ["PATH_INFO"] == "/dump":
+        start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", "50000000")])
+        return FileWrapper(io.BytesIO(b"x" * 50_000_000), 8192)
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]
+
+
+app = BoundedStreams(files, Slots.for_threads(32)) if {bounded} else files
+"""
+
+
+def test_downloads_a_client_does_not_read_never_stall_the_server(tmp_path: Path) -> None:
+    """40 downloads of a large file whose clients never read: 32 threads waited in granian's write and the
+    server answered no one (found by probing with the 6.5 MB dump of a 1M-triple release). With the slots,
+    those past a client's share get 503 at once and the server answers everyone else. Real granian, the
+    publisher's own settings of threads (the test checks the unbounded app stalls, so it can fail)."""
+    import subprocess
+    import sys
+
+    import requests
+
+    from tests.conftest import REPO, free_port, wait_for
+
+    def serve(bounded: bool) -> tuple[subprocess.Popen, str]:
+        (tmp_path / f"streaming_{bounded}.py").write_text(_STREAMING_APP.format(bounded=bounded))
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "granian", "--interface", "wsgi", "--port", str(port),
+                                 "--workers", "1", "--blocking-threads", "32", "--working-dir", str(tmp_path),
+                                 f"streaming_{bounded}:app"], env={**os.environ, "PYTHONPATH": str(REPO)},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(f"http://127.0.0.1:{port}/")
+        return proc, f"http://127.0.0.1:{port}"
+
+    def answers_while_40_do_not_read(url: str) -> tuple[bool, list[bytes]]:
+        host, port = _raw(url)
+        readers = []
+        try:
+            for _ in range(40):
+                sock = socket.create_connection((host, port), timeout=5)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.sendall(b"GET /dump HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                readers.append(sock)
+            time.sleep(2)
+            try:
+                answered = requests.get(url + "/", timeout=5).status_code == 200
+            except requests.RequestException:
+                answered = False
+            heads = []
+            for sock in readers:
+                sock.settimeout(0.5)
+                try:
+                    heads.append(sock.recv(12))
+                except TimeoutError:
+                    heads.append(b"")
+            return answered, heads
+        finally:
+            for sock in readers:
+                sock.close()
+
+    for bounded in (False, True):
+        proc, url = serve(bounded)
+        try:
+            answered, heads = answers_while_40_do_not_read(url)
+        finally:
+            stop_server(proc)
+        if not bounded:
+            assert not answered  # what the slots are for: without them, no one is answered
+        else:
+            assert answered
+            assert heads.count(b"HTTP/1.1 503") == 40 - 8 and heads.count(b"HTTP/1.1 200") == 8
 
 
 def test_a_quote_in_a_parameter_never_breaks_the_etag(client: FlaskClient) -> None:

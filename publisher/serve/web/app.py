@@ -24,9 +24,11 @@ from publisher.serve.web import compression
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web.bodies import BoundedBodies
 from publisher.serve.web.cache import EXTENSION, Cache
-from publisher.serve.web.errors import default_message, error_response
+from publisher.serve.web.errors import default_message, error_response, refusal
 from publisher.serve.web.response_cache import LIVE_KEY, ResponseCache
+from publisher.serve.web.slots import Slots
 from publisher.serve.web.sparql_protocol import SparqlFastPath
+from publisher.serve.web.streams import BoundedStreams
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +116,12 @@ def create_app(config: Config | None = None) -> Flask:
                                  cache_queries=config.query_cache, max_body=config.query_max_body,
                                  max_key=config.cache_max_key_bytes)
     # Outermost: a request without Host is refused, and every body arrives within its limits before
-    # the cache or a route reads it.
+    # the cache or a route reads it; around all, a streamed answer holds a slot while it is sent. The
+    # threads a slow client can hold (a body it does not send, a stream it does not read): one count for both.
+    slow = Slots.for_threads(config.threads)
     app.wsgi_app = BoundedBodies(_require_host(app.wsgi_app), config.query_max_body,  # type: ignore[method-assign]
-                                 config.body_timeout, config.threads, config.trust_forwarded_headers)
+                                 config.body_timeout, slow, config.trust_forwarded_headers)
+    app.wsgi_app = BoundedStreams(app.wsgi_app, slow, config.trust_forwarded_headers)  # type: ignore[method-assign]
     return app
 
 
@@ -157,12 +162,8 @@ def _require_host(wsgi_app):
         host = environ.get("HTTP_HOST", "")
         missing = environ.get("SERVER_PROTOCOL", "HTTP/1.1") == "HTTP/1.1" and not host.strip()
         if missing or (host and not valid_host(host)):
-            body = ("400: Die Anfrage hat keinen gültigen Host-Header. / "
-                    "The request has no valid Host header.\n").encode()
-            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
-                                               ("Content-Length", str(len(body))), ("Connection", "close"),
-                                               ("X-Content-Type-Options", "nosniff")])
-            return [body]
+            return refusal(start_response, "400 Bad Request",
+                           "Die Anfrage hat keinen gültigen Host-Header. / The request has no valid Host header.")
         return wsgi_app(environ, start_response)
 
     return app

@@ -12,28 +12,27 @@ its body's ``read``, the granian worker stopped answering anyone — one client 
 then silence stalled the server (``test_a_body_that_stops_half_way_never_stalls_the_server``).
 
 What nothing here can do is interrupt a read: a client that goes silent mid-body, or one that sends a burst
-and then nothing (the reads grow with the burst), keeps its server thread until it disconnects. So bodies
-being read are capped: at most half the server threads (``BODY_READ_SHARE``), at most
-``MAX_BODIES_PER_CLIENT`` for one client address; past either, a new body gets 503 at once, and the other
-threads keep answering. Against many addresses: a proxy with per-client connection limits (README).
+and then nothing (the reads grow with the burst), keeps its server thread until it disconnects. So a body
+being read holds a slot (``slots.py``: a share of the threads, a few per client address); past that, 503 at
+once, and the other threads keep answering. Against many addresses: a proxy with per-client connection
+limits (README).
 """
 
 from __future__ import annotations
 
 import io
-import threading
 import time
 from collections.abc import Callable, Iterable
 
 from publisher.serve.web.clients import client_of
+from publisher.serve.web.errors import refusal
+from publisher.serve.web.slots import Slots, busy
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 MIN_CHUNK = 1
 MAX_CHUNK = 64 * 1024
 TARGET_READ_SECONDS = 0.25  # a read should return this fast for a client sending at its current rate
-BODY_READ_SHARE = 0.5  # of the server threads, at most this share waits on request bodies
-MAX_BODIES_PER_CLIENT = 8  # bodies one client address may have being read at once (a quarter of 32 threads)
 
 
 class BodyTimeout(Exception):
@@ -45,34 +44,7 @@ class BodyTooLarge(Exception):
 
 
 class ReadersBusy(Exception):
-    """Every slot for reading a body is taken (by slow clients, or by this client's)."""
-
-
-class ReaderSlots:
-    """How many bodies are being read, in all and per client address; a slot is taken before the first read
-    and given back after the last."""
-
-    def __init__(self, total: int, per_client: int = MAX_BODIES_PER_CLIENT) -> None:
-        self.total, self.per_client = total, per_client
-        self._lock = threading.Lock()
-        self._busy = 0
-        self._by_client: dict[str, int] = {}
-
-    def take(self, client: str) -> bool:
-        with self._lock:
-            held = self._by_client.get(client, 0)
-            if self._busy >= self.total or held >= self.per_client:
-                return False
-            self._busy += 1
-            self._by_client[client] = held + 1
-            return True
-
-    def give_back(self, client: str) -> None:
-        with self._lock:
-            self._busy -= 1
-            held = self._by_client.pop(client) - 1
-            if held:
-                self._by_client[client] = held
+    """Every slot a slow client can hold is taken (by slow clients, or by this client's)."""
 
 
 def _read(stream, length: int | None, limit: int, deadline: float) -> bytes:
@@ -104,7 +76,7 @@ def _read(stream, length: int | None, limit: int, deadline: float) -> bytes:
         chunk = max(MIN_CHUNK, min(MAX_CHUNK, 2 * chunk, int(rate * TARGET_READ_SECONDS)))
 
 
-def read_body(environ: dict, limit: int, timeout: float, slots: ReaderSlots | None = None,
+def read_body(environ: dict, limit: int, timeout: float, slots: Slots | None = None,
               client: str = "-") -> bytes:
     """The whole body of the request, or BodyTooLarge / BodyTimeout / ReadersBusy; never more than ``limit``
     + 1 chunk in memory."""
@@ -126,10 +98,10 @@ def read_body(environ: dict, limit: int, timeout: float, slots: ReaderSlots | No
 class BoundedBodies:
     """WSGI middleware: every request body is read here, within ``max_body`` bytes and ``timeout`` seconds."""
 
-    def __init__(self, app: WSGIApp, max_body: int, timeout: float, threads: int,
+    def __init__(self, app: WSGIApp, max_body: int, timeout: float, slots: Slots,
                  trust_forwarded: bool = False) -> None:
         self.app, self.max_body, self.timeout, self.trust_forwarded = app, max_body, timeout, trust_forwarded
-        self.slots = ReaderSlots(max(1, int(threads * BODY_READ_SHARE)))
+        self.slots = slots
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS") and not environ.get("CONTENT_LENGTH") \
@@ -139,27 +111,17 @@ class BoundedBodies:
             body = read_body(environ, self.max_body, self.timeout, self.slots,
                              client_of(environ, self.trust_forwarded))
         except BodyTooLarge:
-            return _refuse(start_response, "413 Content Too Large",
+            return refusal(start_response, "413 Content Too Large",
                            f"Der Anfragekörper ist zu groß (höchstens {self.max_body} Bytes). / "
                            f"The request body is too large (at most {self.max_body} bytes).")
         except BodyTimeout:
-            return _refuse(start_response, "408 Request Timeout",
+            return refusal(start_response, "408 Request Timeout",
                            f"Der Anfragekörper kam nicht innerhalb von {self.timeout:g} s an. / "
                            f"The request body did not arrive within {self.timeout:g} s.")
         except ReadersBusy:
-            return _refuse(start_response, "503 Service Unavailable",
-                           "Zu viele langsame Anfragen; bitte später erneut. / Too many slow requests; retry later.",
-                           [("Retry-After", "5")])
+            return busy(start_response)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ["wsgi.input_terminated"] = True
         return self.app(environ, start_response)
-
-
-def _refuse(start_response: Callable, status: str, message: str,
-            extra: list[tuple[str, str]] | None = None) -> list[bytes]:
-    body = f"{status[:3]}: {message}\n".encode()
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
-                            ("Connection", "close"), ("X-Content-Type-Options", "nosniff"), *(extra or [])])
-    return [body]

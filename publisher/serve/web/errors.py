@@ -15,6 +15,15 @@ TEXT = formats.TEXT
 ERROR_FORMATS = (formats.HTML, formats.JSON, TEXT, formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
 
 
+def refusal(start_response, status: str, message: str, *extra: tuple[str, str]) -> list[bytes]:
+    """A refusal before any route runs (WSGI layers: a bad Host, a body too large or too slow, no slot for a
+    slow client): plain text, the connection closed — whatever the client sent after it is not read."""
+    body = f"{status[:3]}: {message}\n".encode()
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+                            ("Connection", "close"), ("X-Content-Type-Options", "nosniff"), *extra])
+    return [body]
+
+
 def error_response(status: int, message: str) -> Response:
     """An error in the format asked for: the path's extension (``.ttl`` …) or else the Accept header.
 

@@ -26,6 +26,7 @@ from publisher.core import urls
 from publisher.serve.store.guard import keywords
 from publisher.serve.store.live import LiveRelease, NoRelease
 from publisher.serve.web.cache import Cache
+from publisher.serve.web.streams import no_write
 
 VARIANT_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ACCEPT_LANGUAGE", "HTTP_IF_NONE_MATCH",
                    "HTTP_IF_MODIFIED_SINCE", "HTTP_HOST", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
@@ -106,7 +107,7 @@ class ResponseCache:
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
             captured["status"], captured["headers"] = status, headers
-            return start_response(status, headers, exc_info) if exc_info else _no_write
+            return start_response(status, headers, exc_info) if exc_info else no_write
 
         chunks = self.app(environ, capture)
         status, headers = captured.get("status", ""), captured.get("headers", [])
@@ -152,7 +153,3 @@ def _calls_volatile(query_string: str, body: bytes, content_type: str) -> bool:
     else:
         texts.append(text)
     return any(VOLATILE.intersection(keywords(t)) for t in texts)
-
-
-def _no_write(data: bytes) -> None:
-    raise RuntimeError("the app must return its body, not call write()")
