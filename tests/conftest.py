@@ -106,8 +106,12 @@ def start_server(config: Config, extra_env: dict[str, str] | None = None,
     try:
         wait_for(url + "/")
     except RuntimeError:
-        proc.kill()
-        raise RuntimeError(proc.stdout.read() if proc.stdout else "server failed") from None
+        stop_server(proc)  # SIGTERM first: the parent stops its workers, which hold the output pipe too
+        try:
+            output = proc.communicate(timeout=10)[0]
+        except subprocess.TimeoutExpired:
+            output = "(its worker processes kept running)"
+        raise RuntimeError(f"server at {url} did not answer: {output}") from None
     return proc, url
 
 

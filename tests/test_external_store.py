@@ -319,6 +319,55 @@ def test_a_store_down_from_the_start_is_a_503_that_says_so(config: Config) -> No
         stop_server(server)
 
 
+def test_a_store_too_slow_for_a_page_is_a_504_that_says_so(config: Config, release: Release) -> None:
+    """A store that names the release but answers a page's query too late (a real HTTP server on loopback):
+    504 in German and English. Before: 500 "internal error" (the timeout of a page's read was unhandled)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs
+
+    from publisher.core import store_graphs as sg
+
+    pointer = sg.pointer_query(config.base_iri)
+    slow = threading.Event()  # quick (empty) answers until the server is up
+
+    class Slow(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802
+            form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            if form["query"][0] == pointer:
+                body = json.dumps({"head": {"vars": ["id"]}, "results": {"bindings": [
+                    {"id": {"type": "literal", "value": release.id}}]}}).encode()
+            else:
+                if slow.is_set():
+                    time.sleep(3)  # past the page's limit (3 × query_timeout)
+                body = json.dumps({"head": {"vars": []}, "results": {"bindings": []}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    store = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=store.serve_forever, daemon=True).start()
+    server, url = start_server(config, {"PUBLISHER_STORE": f"http://127.0.0.1:{store.server_address[1]}/sparql",
+                                        "PUBLISHER_QUERY_TIMEOUT": "0.5", "PUBLISHER_QUERY_CACHE": "false"})
+    try:
+        slow.set()
+        page = requests.get(url + "/id/organization/adfc", headers={"Accept": "text/turtle"}, timeout=30)
+        assert page.status_code == 504, page.text
+        assert "did not answer in time" in page.text and "nicht rechtzeitig" in page.text
+    finally:
+        stop_server(server)
+        store.shutdown()
+        store.server_close()
+
+
 def _sparql_status(url: str) -> int:
     return requests.post(url + "/sparql", data={"query": "ASK {}"}, timeout=30,
                          headers={"Accept": "application/sparql-results+json"}).status_code

@@ -129,6 +129,10 @@ class StoreUnavailable(StoreFailed):
 #: What a page (not a query) says while the store behind ``serve --store`` fails: German / English.
 STORE_DOWN_MESSAGE = ("Der Triple Store hinter dieser Website antwortet gerade nicht; bitte später noch einmal "
                       "versuchen. / The triple store behind this site is not answering; please try again later.")
+#: … and when it answered a page's query too late.
+STORE_SLOW_MESSAGE = ("Der Triple Store hinter dieser Website hat nicht rechtzeitig geantwortet; bitte später noch "
+                      "einmal versuchen. / The triple store behind this site did not answer in time; please try "
+                      "again later.")
 
 
 class QueryCrashed(QueryFailed):

@@ -108,10 +108,11 @@ class ExternalStore(TrustedReads):
         engine_timeout = int(timeout * 1000) if timeout and self.engine == "virtuoso" else 0
         form = urlencode({"query": query}).encode() + _dataset_form(tuple(default_graphs), tuple(named_graphs),
                                                                     engine_timeout)
+        limit = timeout or self.config.query_timeout * 3  # a trusted read (a page's) has no limit of its own
         try:
-            response = self.client.post(form, accept, timeout or self.config.query_timeout * 3)
+            response = self.client.post(form, accept, limit)
         except StoreTimeout:
-            raise QueryTimeout.after(timeout or 0) from None
+            raise QueryTimeout.after(limit) from None
         except StoreUnreachable as exc:
             log.error("the store at %s cannot be reached: %s", self.endpoint, exc)
             raise StoreUnavailable("The triple store behind this endpoint cannot be reached; please try again.") \

@@ -18,7 +18,13 @@ from werkzeug.wrappers import Response as BaseResponse
 from publisher.core import formats
 from publisher.core.config import Config
 from publisher.core.urls import linkable
-from publisher.serve.store.base import STORE_DOWN_MESSAGE, StoreFailed
+from publisher.serve.store.base import (
+    STORE_DOWN_MESSAGE,
+    STORE_SLOW_MESSAGE,
+    QueryError,
+    QueryTimeout,
+    StoreFailed,
+)
 from publisher.serve.store.live import LiveRelease, NoRelease
 from publisher.serve.web import compression
 from publisher.serve.web import negotiation as neg
@@ -70,10 +76,13 @@ def create_app(config: Config | None = None) -> Flask:
         return error_response(503, "Es sind noch keine Daten veröffentlicht; bitte 'publisher build' ausführen. / "
                                    "No data has been built yet. Run 'publisher build'.")
 
-    @app.errorhandler(StoreFailed)
-    def _store_failed(exc: StoreFailed) -> Response:
-        # A page read through ``serve --store`` while the store fails (logged where it failed): never a 500.
-        response = error_response(exc.status, STORE_DOWN_MESSAGE)
+    @app.errorhandler(QueryError)
+    def _store_failed(exc: QueryError) -> Response:
+        # A page read through ``serve --store`` (the routes that run user queries answer their errors
+        # themselves): the store too slow is 504, unreachable 503, any other failure of it 502 — never a 500.
+        if isinstance(exc, QueryTimeout):
+            return error_response(504, STORE_SLOW_MESSAGE)
+        response = error_response(exc.status, STORE_DOWN_MESSAGE if isinstance(exc, StoreFailed) else exc.message)
         if getattr(exc, "retry_after", None):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
