@@ -512,6 +512,14 @@ def test_a_streamed_file_holds_a_slot_until_its_end_or_its_close() -> None:
     second.close()  # the client went away: its slot is back
     assert statuses.count("503") == 1 and len(b"".join(get("/file"))) == 100_000
 
+    def lazy(environ: dict, start_response) -> Iterator[bytes]:  # WSGI lets an answer start at its first chunk
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        yield b"late"
+
+    seen: list[str] = []
+    body = BoundedStreams(lazy, Slots(2))({"PATH_INFO": "/"}, lambda s, h, e=None: seen.append(s))
+    assert b"".join(body) == b"late" and seen == ["200 OK"]
+
 
 _STREAMING_APP = """
 import io

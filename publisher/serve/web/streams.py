@@ -58,9 +58,10 @@ class BoundedStreams:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         started: list[tuple[Any, ...]] = []
+        passed: list[bool] = []  # decided: an app that starts its answer later reaches the server directly
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
-            if exc_info:
+            if exc_info or passed:
                 return start_response(status, headers, exc_info)
             started[:] = [(status, headers)]
             return no_write
@@ -69,6 +70,7 @@ class BoundedStreams:
         # A file sent in blocks (``send_file`` without a server's own file wrapper); any other answer is one
         # piece, which granian takes whole.
         if not isinstance(chunks, FileWrapper) or not started:
+            passed.append(True)
             if started:
                 start_response(*started[0])
             return chunks
