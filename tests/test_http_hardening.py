@@ -608,3 +608,17 @@ def test_a_quote_in_a_parameter_never_breaks_the_etag(client: FlaskClient) -> No
     for path in ('/partners?lang="', '/partners.csv?lang=x"y', '/events?lang=%22%0A'):
         response = client.get(path, headers=HTML)
         assert response.status_code == 200, path
+
+
+def test_an_ipv6_client_is_its_64_network_for_budgets_and_slots() -> None:
+    """One subscriber gets a whole /64 (RFC 6177): counted by address, one client would have 2^64 budgets."""
+    from publisher.serve.web.clients import client_of
+
+    one = [client_of({"REMOTE_ADDR": f"2001:db8:1:2::{n:x}"}, False) for n in (1, 0xBEEF, 0xFFFF)]
+    assert one == ["2001:db8:1:2::/64"] * 3
+    assert client_of({"REMOTE_ADDR": "2001:db8:1:3::1"}, False) == "2001:db8:1:3::/64"
+    assert client_of({"REMOTE_ADDR": "::ffff:192.0.2.7"}, False) == "192.0.2.7"
+    assert client_of({"REMOTE_ADDR": "192.0.2.7"}, False) == "192.0.2.7"
+    assert client_of({"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 2001:db8::5"}, True) \
+        == "2001:db8::/64"
+    assert client_of({}, False) == "-"
