@@ -77,15 +77,13 @@ def create_app(config: Config | None = None) -> Flask:
                                    "No data has been built yet. Run 'publisher build'.")
 
     @app.errorhandler(QueryError)
-    def _store_failed(exc: QueryError) -> Response:
+    def _query_error(exc: QueryError) -> Response:
         # A page read through ``serve --store`` (the routes that run user queries answer their errors
         # themselves): the store too slow is 504, unreachable 503, any other failure of it 502 — never a 500.
         if isinstance(exc, QueryTimeout):
             return error_response(504, STORE_SLOW_MESSAGE)
-        response = error_response(exc.status, STORE_DOWN_MESSAGE if isinstance(exc, StoreFailed) else exc.message)
-        if getattr(exc, "retry_after", None):
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+        return error_response(exc.status, STORE_DOWN_MESSAGE if isinstance(exc, StoreFailed) else exc.message,
+                              getattr(exc, "retry_after", None))
 
     @app.errorhandler(neg.NotAcceptable)
     def _not_acceptable(exc: neg.NotAcceptable) -> Response:

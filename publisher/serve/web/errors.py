@@ -24,7 +24,7 @@ def refusal(start_response, status: str, message: str, *extra: tuple[str, str]) 
     return [body]
 
 
-def error_response(status: int, message: str) -> Response:
+def error_response(status: int, message: str, retry_after: int | None = None) -> Response:
     """An error in the format asked for: the path's extension (``.ttl`` …) or else the Accept header.
 
     HTML is a page in the site's layout; Turtle and N-Triples carry the message as a comment and
@@ -48,10 +48,17 @@ def error_response(status: int, message: str) -> Response:
                 '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n')
     else:
         body = f"{status}: {message}\n"
-    response = Response(body, status=status, content_type=fmt.content_type)
+    response = with_retry_after(Response(body, status=status, content_type=fmt.content_type), retry_after)
     response.vary.add("Accept")
     if fmt is formats.HTML:
         response.vary.add("Accept-Language")  # the error page is in the request's language
+    return response
+
+
+def with_retry_after(response: Response, seconds: int | None) -> Response:
+    """``response`` with ``Retry-After`` when the error says when to come back (429, 503: budget, busy, store down)."""
+    if seconds:
+        response.headers["Retry-After"] = str(seconds)
     return response
 
 

@@ -29,6 +29,7 @@ from publisher.serve.store.base import QueryError, QueryRequest, QueryResult, Qu
 from publisher.serve.web import negotiation as neg
 from publisher.serve.web import sparql_protocol as protocol
 from publisher.serve.web.cache import memo
+from publisher.serve.web.errors import with_retry_after
 from publisher.serve.web.i18n import language, t
 from publisher.serve.web.resources import linker, release_etag
 from publisher.serve.web.sparql_protocol import (
@@ -97,10 +98,8 @@ def sparql() -> Response:
         result = run_query(config, qreq)
     except QueryError as exc:
         if wanted.html:
-            page = _page(config, proto.query, error=exc.message, status=exc.status, proto=proto)
-            if getattr(exc, "retry_after", None):
-                page.headers["Retry-After"] = str(exc.retry_after)
-            return page
+            return with_retry_after(_page(config, proto.query, error=exc.message, status=exc.status, proto=proto),
+                                    getattr(exc, "retry_after", None))
         return query_error_response(exc, proto.query)
     if wanted.html:
         return _page(config, proto.query, result=result, proto=proto)

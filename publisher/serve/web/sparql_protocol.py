@@ -297,11 +297,7 @@ def query_error_response(exc: QueryError | ProtocolError, query: str | None = No
     """The error in the format the client asked for (in a request context: ``error_response`` reads it);
     a syntax error in words, German / English, with line and column (the parser's text after it)."""
     plain = bilingual(exc.message, query, t) if query and isinstance(exc, QuerySyntaxError) else None
-    response = error_response(exc.status, plain or exc.message)
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after:
-        response.headers["Retry-After"] = str(retry_after)
-    response.vary.add("Accept")
+    response = error_response(exc.status, plain or exc.message, getattr(exc, "retry_after", None))
     return response
 
 
