@@ -152,3 +152,106 @@ def test_request_bodies_are_read_in_the_request_s_own_thread(monkeypatch):
             lambda s, h, e=None: None)
     assert seen[-1] == b"query=ASK{}&n=49" and len(seen) == 50
     assert started == [] and readers == {threading.get_ident()}
+
+
+# --- the lean path reads the protocol request as werkzeug's Request does ---------------------------------------
+
+_FIELD_NAMES = ("query", "query", "query", "format", "default-graph-uri", "named-graph-uri", "update", "x", "Query",
+                "query ")
+_TEXT = ("ASK {}", "SELECT * {}", "  ", "", "http://example.org/g", "urn:x", "relative", "json", "csv",
+         "CLEAR ALL", "a b<c>", "ä€😀", "%", "%zz", "%C3%A4", "%FF", "+", "&", "=", ";")
+
+
+def _encoded_field(draw) -> str:
+    from urllib.parse import quote_plus
+
+    from hypothesis import strategies as st
+
+    name, value = draw(st.sampled_from(_FIELD_NAMES)), draw(st.sampled_from(_TEXT) | st.text(max_size=12))
+    quote = draw(st.booleans())
+    # Unquoted text as well: a raw "%zz", "+", "&" or a non-ASCII letter is what a careless client sends.
+    return (quote_plus(name) if quote else name) + draw(st.sampled_from(("=", "=", ""))) + \
+        (quote_plus(value) if quote else value)
+
+
+def _protocol_environ(draw):
+    from hypothesis import strategies as st
+    from werkzeug.test import EnvironBuilder
+
+    method = draw(st.sampled_from(("GET", "POST", "POST", "POST", "post", "PUT")))
+    # As a WSGI server hands it over: the raw bytes (UTF-8 from the client), decoded as Latin-1.
+    query_string = "&".join(_encoded_field(draw) for _ in range(draw(st.integers(0, 3)))).encode().decode("latin-1")
+    content_type = draw(st.sampled_from((
+        "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=UTF-8",
+        "Application/X-WWW-Form-Urlencoded", "application/sparql-query", "application/sparql-query; charset=latin-1",
+        'application/sparql-query; charset="utf-8"', "application/sparql-update", "text/plain",
+        "multipart/form-data; boundary=x", "", "application/x-www-form-urlencoded;;")))
+    if "form" in content_type.lower() and "multipart" not in content_type:
+        body = "&".join(_encoded_field(draw) for _ in range(draw(st.integers(0, 2)))).encode("utf-8")
+    else:
+        body = draw(st.sampled_from(("ASK {}", "", "ä", "SELECT * { ?s ?p ?o }"))).encode("utf-8") + \
+            draw(st.sampled_from((b"", b"", b"", b"\xff")))
+    environ = EnvironBuilder(path="/sparql", method=method, data=body,
+                             headers={"Content-Type": content_type} if content_type else {}).get_environ()
+    environ["QUERY_STRING"] = query_string  # as the server gives it: raw, not re-encoded by the builder
+    environ["wsgi.input_terminated"] = True
+    return environ
+
+
+def _reading(read):
+    from werkzeug.exceptions import HTTPException
+
+    from publisher.serve.web import sparql_protocol as protocol
+
+    try:
+        req = read()
+        proto = protocol.read_protocol_request(req)
+        return "read", proto, req.values.get("format")
+    except protocol.ProtocolError as exc:
+        return "refused", exc.status, exc.message
+    except HTTPException as exc:
+        return "http", exc.code
+    except UnicodeDecodeError:
+        return "not utf-8"
+
+
+def test_the_lean_path_reads_a_protocol_request_as_werkzeug_does():
+    # SparqlFastPath reads query, dataset and format from the environ with werkzeug's parsers, not with its
+    # Request; whatever it reads, it must read exactly as the Flask route would (or leave the request to it).
+    import io
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from werkzeug.wrappers import Request
+
+    from publisher.serve.web.sparql_protocol import EnvironRequest, _Fallback
+
+    fell_back, read = [], []
+
+    @settings(max_examples=1500, deadline=None, derandomize=True)
+    @given(st.data())
+    def check(data):
+        environ = _protocol_environ(data.draw)
+        body = environ["wsgi.input"].read()
+
+        def werkzeug_reading():
+            environ["wsgi.input"] = io.BytesIO(body)
+            req = Request(environ)
+            req.max_content_length = 1000
+            return req
+
+        def lean_reading():
+            environ["wsgi.input"] = io.BytesIO(body)
+            return EnvironRequest.read(environ, 1000)
+
+        try:
+            lean = _reading(lean_reading)
+        except _Fallback:
+            fell_back.append(environ["QUERY_STRING"])
+            return
+        read.append(lean)
+        assert lean == _reading(werkzeug_reading)
+
+    check()
+    queries = [r for r in read if r[0] == "read" and r[1].query is not None]
+    assert len(read) > 800 and len(queries) > 50 and sum(r[0] == "refused" for r in read) > 300

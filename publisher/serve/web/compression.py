@@ -32,11 +32,12 @@ def gzip_bytes(data: bytes) -> bytes:
 
 
 def accepts_gzip(req: Request) -> bool:
-    return _accepts_gzip(req.headers.get("Accept-Encoding", ""))
+    return accepts_gzip_header(req.headers.get("Accept-Encoding", ""))
 
 
 @lru_cache(maxsize=64)  # clients send few distinct Accept-Encoding headers: each is read once
-def _accepts_gzip(header: str) -> bool:
+def accepts_gzip_header(header: str) -> bool:
+    """Whether an ``Accept-Encoding`` value accepts gzip (``x-gzip``, ``*``; not with ``q=0``)."""
     for part in header.split(","):
         coding, _, params = part.strip().partition(";")
         if coding.strip().lower() in ("gzip", "x-gzip", "*"):

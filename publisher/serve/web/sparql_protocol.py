@@ -19,9 +19,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
-from werkzeug.http import http_date
+from werkzeug.http import http_date, parse_options_header
 from werkzeug.wrappers import Request, Response
 
 from publisher.core import formats, urls
@@ -317,6 +319,64 @@ class _Fallback(Exception):
     """This request is Flask's to answer (no query, HTML, a protocol error …)."""
 
 
+class EnvironRequest:
+    """What ``read_protocol_request`` and ``negotiate`` read of a request, read from the WSGI environ as
+    werkzeug's ``Request`` reads it — the same ``parse_qsl`` call for the query string and an urlencoded form,
+    its ``parse_options_header`` for the content type, its multi-dicts — without building that ``Request``
+    and its form machinery (streams, parser objects, cached properties): in front of an external store, where
+    the rest of the seam is a few tenths of a millisecond, they were the largest part of it.
+
+    Only the plain case: for a method other than ``GET`` or ``POST`` as sent (werkzeug upper-cases), a body
+    of another length than its ``Content-Length`` or over Flask's ``MAX_CONTENT_LENGTH``, text that is not
+    UTF-8, ``read`` raises ``_Fallback`` and Flask's ``Request`` answers as ever
+    (``tests/test_sparql_speed.py`` holds the two readings equal on random requests).
+    """
+
+    __slots__ = ("environ", "method", "mimetype", "mimetype_params", "args", "form", "body")
+
+    def __init__(self, environ: dict, body: bytes) -> None:
+        self.environ, self.body = environ, body
+        self.method = environ["REQUEST_METHOD"]
+        self.mimetype, self.mimetype_params = _content_type(environ.get("CONTENT_TYPE", ""))
+        self.args = ImmutableMultiDict(_form_fields(environ.get("QUERY_STRING", "").encode("latin-1")))
+        form = self.method == "POST" and self.mimetype == FORM_TYPE
+        self.form = ImmutableMultiDict(_form_fields(body) if form else ())
+
+    @classmethod
+    def read(cls, environ: dict, max_length: int | None) -> EnvironRequest:
+        body, method = b"", environ.get("REQUEST_METHOD")
+        if method not in ("GET", "POST"):
+            raise _Fallback
+        if method == "POST":
+            body = environ["wsgi.input"].getvalue()  # a BytesIO (``SparqlFastPath`` checked), read whole
+            declared = environ.get("CONTENT_LENGTH")
+            if (declared and declared != str(len(body))) or (max_length is not None and len(body) > max_length):
+                raise _Fallback
+        try:
+            return cls(environ, body)
+        except (UnicodeError, ValueError):
+            raise _Fallback from None
+
+    @property
+    def values(self) -> CombinedMultiDict:
+        """``args`` and, but for a GET, ``form`` (werkzeug's ``Request.values``)."""
+        return CombinedMultiDict([self.args] if self.method == "GET" else [self.args, self.form])
+
+    def get_data(self, cache: bool = True) -> bytes:
+        return self.body
+
+
+@lru_cache(maxsize=64)  # clients send few distinct content types
+def _content_type(header: str) -> tuple[str, dict[str, str]]:
+    mimetype, params = parse_options_header(header)
+    return mimetype.lower(), params
+
+
+def _form_fields(data: bytes) -> list[tuple[str, str]]:
+    """URL-encoded fields as werkzeug decodes a query string and an urlencoded form."""
+    return parse_qsl(data.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+
+
 class SparqlFastPath:
     """WSGI: ``GET``/``POST /sparql`` with a query and a non-HTML format, answered without Flask's request
     handling; every other request (and every protocol error, which Flask words) goes to ``app`` unchanged.
@@ -347,22 +407,13 @@ class SparqlFastPath:
                 environ["wsgi.input"] = stream
             return self.app(environ, start_response)
 
-    def _request(self, environ: dict) -> Request:
-        req = Request(environ)
-        flask_config = self.flask_app.config
-        # Flask's own request limits (Flask's Request reads them from the app's configuration).
-        req.max_content_length = flask_config["MAX_CONTENT_LENGTH"]
-        req.max_form_memory_size = flask_config.get("MAX_FORM_MEMORY_SIZE", req.max_form_memory_size)
-        req.max_form_parts = flask_config.get("MAX_FORM_PARTS", req.max_form_parts)
-        return req
-
     def _answer(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        req = self._request(environ)
+        req = EnvironRequest.read(environ, self.flask_app.config["MAX_CONTENT_LENGTH"])
         try:
-            proto = read_protocol_request(req)
+            proto = read_protocol_request(req)  # type: ignore[arg-type]
             if proto.query is None:
                 raise _Fallback
-            wanted = negotiate(req.values, req.headers.get("Accept"))
+            wanted = negotiate(req.values, environ.get("HTTP_ACCEPT"))
         except (ProtocolError, neg.NotAcceptable, HTTPException):
             raise _Fallback from None
         if wanted.html:
@@ -375,7 +426,7 @@ class SparqlFastPath:
         config = self.config
         qreq = build_request(config, proto.query, wanted, default_graphs=proto.default_graphs,
                              named_graphs=proto.named_graphs)
-        store = AdmittedStore(pooled_store(self.flask_app, live), client_address(config, req))
+        store = AdmittedStore(pooled_store(self.flask_app, live), client_of(environ, config.trust_forwarded_headers))
         try:
             result = store.run(qreq)
         except QueryError as exc:
@@ -384,7 +435,8 @@ class SparqlFastPath:
         start_response(status, headers)
         return [body]
 
-    def answer(self, result: QueryResult, wanted: Formats, req: Request) -> tuple[str, list[tuple[str, str]], bytes]:
+    def answer(self, result: QueryResult, wanted: Formats, req: EnvironRequest | Request,
+               ) -> tuple[str, list[tuple[str, str]], bytes]:
         """Status, headers and body as the Flask route gives them: ``result_response``, then the hooks
         (``preflight_headers``; the app's ``finish``: gzip, CORS, security headers), written as a plain
         list: werkzeug's ``Response`` and ``Headers`` cost more than the rest of the request."""
@@ -401,7 +453,8 @@ class SparqlFastPath:
         vary = "Accept"
         if compressible(fmt.media_type):
             vary = "Accept, Accept-Encoding"
-            if len(body) >= compression.MIN_SIZE and compression.accepts_gzip(req):
+            if len(body) >= compression.MIN_SIZE and compression.accepts_gzip_header(
+                    req.environ.get("HTTP_ACCEPT_ENCODING", "")):
                 body = compression.gzip_bytes(body)
                 headers.append(("Content-Encoding", "gzip"))
         headers.append(("Vary", vary))
