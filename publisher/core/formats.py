@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
 
@@ -120,6 +121,7 @@ def by_name(offers: Iterable[Format], name: str) -> Format | None:
     return None
 
 
+@lru_cache(maxsize=64)  # a handful of media types, asked for on every response
 def compressible(media_type: str) -> bool:
     """Whether a response of this media type is worth gzip (text of any kind and the text formats above)."""
     media_type = media_type.split(";")[0].strip().lower()

@@ -123,7 +123,9 @@ class ResponseCache:
             close = getattr(chunks, "close", None)
             if close:
                 close()
-        self.cache.put(key, (status, tuple(headers), body))
+        # What cache.size_of would estimate, without its walk over every header (a call each).
+        size = 256 + len(status) + len(body) + sum(len(k) + len(v) + 152 for k, v in headers)
+        self.cache.put(key, (status, tuple(headers), body), size)
         start_response(status, headers)
         return [body]
 

@@ -181,6 +181,11 @@ def negotiate(args: Mapping[str, str], accept: str | None) -> Formats:
         if solutions is None and graph is None:
             raise ProtocolError(400, f"Unknown format {name!r}; use one of: {', '.join(FORMAT_NAMES)}.")
         return Formats(solutions, graph)
+    return _by_accept(accept)
+
+
+@lru_cache(maxsize=256)  # clients send few distinct Accept headers: each is weighed once (a 406 every time)
+def _by_accept(accept: str | None) -> Formats:
     wanted = Formats(choose(SOLUTION_OFFERS, accept), choose(GRAPH_OFFERS, accept))
     if wanted.solutions is None and wanted.graph is None:
         raise neg.NotAcceptable([*SOLUTION_OFFERS, *GRAPH_OFFERS[:-1]])
@@ -247,6 +252,7 @@ def read_protocol_request(req: Request) -> ProtocolRequest:
 def build_request(config: Config, query: str, wanted: Formats, *, default_graphs: Sequence[str] = (),
                   named_graphs: Sequence[str] = (), substitutions: tuple = ()) -> QueryRequest:
     dataset = bool(default_graphs or named_graphs)
+    max_rows, max_bytes, prefixes, link = _limits(config)
     return QueryRequest(
         query=query,
         solutions_format=_worker_format(wanted.solutions),
@@ -254,11 +260,17 @@ def build_request(config: Config, query: str, wanted: Formats, *, default_graphs
         default_graphs=tuple(default_graphs) if dataset else None,
         named_graphs=tuple(named_graphs) if dataset else None,
         substitutions=substitutions,
-        max_rows=config.query_max_rows,
-        max_bytes=config.query_max_result_bytes,
-        prefixes=_prefixes(config.base_iri),
-        truncation_link=config.iri("sparql") + "#limits",
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+        prefixes=prefixes,
+        truncation_link=link,
     )
+
+
+@lru_cache(maxsize=4)  # what every request of one configuration shares
+def _limits(config: Config) -> tuple[int, int, tuple[tuple[str, str], ...], str]:
+    return (config.query_max_rows, config.query_max_result_bytes, _prefixes(config.base_iri),
+            config.iri("sparql") + "#limits")
 
 
 def _worker_format(fmt: formats.Format | None) -> str | None:
@@ -303,10 +315,13 @@ def query_error_response(exc: QueryError | ProtocolError, query: str | None = No
     return response
 
 
+#: CORS preflight for POSTs with a SPARQL content type; still no credentials.
+PREFLIGHT_HEADERS = (("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+                     ("Access-Control-Allow-Headers", "Content-Type, Accept"))
+
+
 def preflight_headers(response: Response) -> Response:
-    """CORS preflight for POSTs with a SPARQL content type; still no credentials."""
-    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    response.headers.update(PREFLIGHT_HEADERS)
     return response
 
 
@@ -390,6 +405,8 @@ class SparqlFastPath:
                  live_key: str) -> None:
         self.flask_app, self.app, self.live, self.live_key = flask_app, app, live, live_key
         self.common_headers = tuple(common_headers)
+        #: The headers every answer ends with: ``preflight_headers``' and the app's common ones.
+        self.tail = (*PREFLIGHT_HEADERS, *self.common_headers)
         self.config: Config = flask_app.config["PUBLISHER"]
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -460,9 +477,8 @@ class SparqlFastPath:
         headers.append(("Vary", vary))
         if req.method == "GET":  # what make_conditional adds to a GET
             headers.append(("Date", http_date()))
-        headers += [("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
-                    ("Access-Control-Allow-Headers", "Content-Type, Accept"), *self.common_headers,
-                    ("Content-Length", str(len(body)))]
+        headers += self.tail
+        headers.append(("Content-Length", str(len(body))))
         return "200 OK", headers, body
 
     def _error(self, environ: dict, start_response: Callable, exc: QueryError, query: str) -> Iterable[bytes]:
