@@ -622,3 +622,37 @@ def test_an_ipv6_client_is_its_64_network_for_budgets_and_slots() -> None:
     assert client_of({"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 2001:db8::5"}, True) \
         == "2001:db8::/64"
     assert client_of({}, False) == "-"
+
+
+def test_the_store_s_credentials_never_reach_a_request_s_environ(release: Release, config: Config,
+                                                                 tmp_path: Path) -> None:
+    # granian copies the whole process environment into every request's WSGI environ: with the password in it,
+    # anything that showed or logged the environ would show it. A probe app around the server processes' own
+    # entry point (publisher.serve.web.wsgi), on a real granian, says what a request's environ holds.
+    import subprocess
+    import sys
+
+    from tests.conftest import free_port, wait_for
+
+    (tmp_path / "probe.py").write_text(
+        "import json\nfrom publisher.core.config import store_credentials\n"
+        "from publisher.serve.web.wsgi import app as publisher\n"
+        "def app(environ, start_response):\n"
+        "    if environ['PATH_INFO'] != '/_probe':\n        return publisher(environ, start_response)\n"
+        "    body = json.dumps({'keys': sorted(environ), 'kept': store_credentials()}).encode()\n"
+        "    start_response('200 OK', [('Content-Type', 'application/json')])\n    return [body]\n")
+    port = free_port()
+    env = {**os.environ, **config.to_environment(), "PUBLISHER_STORE_USER": "reader",
+           "PUBLISHER_STORE_PASSWORD": "s3cret-Pa55", "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "--workers", "1",
+                             "--port", str(port), "probe:app"], cwd=tmp_path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/_probe")
+        seen = requests.get(f"http://127.0.0.1:{port}/_probe", timeout=10).json()
+        assert "PUBLISHER_STORE_PASSWORD" not in seen["keys"] and "PUBLISHER_STORE_USER" not in seen["keys"]
+        assert "PATH_INFO" in seen["keys"] and "PUBLISHER_BASE_IRI" in seen["keys"]  # the probe sees the environ
+        assert seen["kept"] == ["reader", "s3cret-Pa55"]  # the process's store clients still have them
+        assert requests.get(f"http://127.0.0.1:{port}/", timeout=30).status_code == 200
+    finally:
+        stop_server(proc)

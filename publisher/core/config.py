@@ -171,11 +171,30 @@ class Config:
         return replace(cls(), **_coerce(values))
 
 
+CREDENTIAL_VARIABLES = ("PUBLISHER_STORE_USER", "PUBLISHER_STORE_PASSWORD")
+_kept: list[tuple[str, str] | None] = []  # the credentials a server process took out of its environment
+
+
 def store_credentials() -> tuple[str, str] | None:
     """The external store's user and password: only from the environment (``PUBLISHER_STORE_USER``,
     ``PUBLISHER_STORE_PASSWORD``), never from files, the settings or the command line."""
+    if _kept:
+        return _kept[0]
     user = os.environ.get("PUBLISHER_STORE_USER")
     return (user, os.environ.get("PUBLISHER_STORE_PASSWORD", "")) if user else None
+
+
+def keep_credentials_out_of_environment() -> None:
+    """Read the store's credentials once, then remove them from this process's environment.
+
+    For the server processes: granian copies the whole process environment into every request's WSGI
+    ``environ`` (taken when the app has been imported), where anything that showed or logged the environ
+    would show the password. The process keeps them for its store clients; nothing else needs them.
+    """
+    if not _kept:
+        _kept.append(store_credentials())
+    for name in CREDENTIAL_VARIABLES:
+        os.environ.pop(name, None)
 
 
 def _coerce(values: dict[str, Any]) -> dict[str, Any]:
