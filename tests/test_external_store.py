@@ -141,6 +141,51 @@ def test_guard_and_syntax_check_before_sending(engine: Engine, config: Config, r
         store.run(QueryRequest("SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"))
 
 
+def test_functions_outside_sparql_never_reach_the_engine(engine: Engine, server: str) -> None:
+    # Virtuoso runs its own functions named in SPARQL text: bif:http_get fetches any URL from the store's
+    # host (seen below), bif:sys_stat tells its version. The syntax check on pyoxigraph has none of them and
+    # answers 422 before the engine is asked, as the embedded store answers the same query (it was a 500).
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    calls: list[str] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            calls.append("connected")
+            connection.close()
+
+    watcher = threading.Thread(target=accept, daemon=True)
+    watcher.start()
+    fetch = f"SELECT (<bif:http_get>('http://127.0.0.1:{listener.getsockname()[1]}/') AS ?x) {{}}"
+    try:
+        for query in (fetch, "PREFIX bif: <bif:> SELECT (bif:sys_stat('st_dbms_ver') AS ?v) {}",
+                      "PREFIX sql: <sql:> SELECT (sql:anything(1) AS ?v) {}",
+                      "SELECT (<http://example.org/no-such-function>(1) AS ?x) {}"):
+            response = requests.get(server + "/sparql", params={"query": query},
+                                    headers={"Accept": "application/sparql-results+json"}, timeout=30)
+            assert response.status_code == 422, (query, response.status_code, response.text[:300])
+            assert "custom function" in response.text
+        assert calls == []
+        if engine.name == "virtuoso":  # the danger is real: asked directly, Virtuoso makes the request
+            requests.post(engine.query, data={"query": fetch}, timeout=30)
+            deadline = time.monotonic() + 5
+            while not calls and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert calls
+    finally:
+        stop.set()
+        watcher.join()
+        listener.close()
+
+
 def test_time_limit_holds_in_front_of_the_engine(engine: Engine, config: Config, release: Release,
                                                  server: str) -> None:
     """A query far longer than the limit is stopped: a 504-class error within about the limit, not its end."""

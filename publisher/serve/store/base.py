@@ -112,6 +112,18 @@ class QueryFailed(QueryError):
     status = 422
 
 
+def engine_error(exc: Exception) -> QueryError:
+    """What pyoxigraph raises for a query, as the seam's error, for whichever store: its parser's
+    ``SyntaxError`` (and ``ValueError``: an IRI that is not one) a syntax error; an evaluation error — a
+    function outside SPARQL 1.1 such as Virtuoso's ``bif:`` and ``sql:`` ones, or the memory limit — 422."""
+    if isinstance(exc, SyntaxError):
+        return QuerySyntaxError(f"Syntax error in the query: {exc}")
+    if isinstance(exc, ValueError):
+        return QuerySyntaxError(str(exc))
+    first = (str(exc).splitlines() or ["unknown error"])[0][:300]
+    return QueryFailed(f"The query could not be evaluated: {first}")
+
+
 class StoreFailed(QueryFailed):
     """The triple store behind ``serve --store`` answered with an error or an answer that cannot be read.
     502: the component behind the web server gave no valid answer."""

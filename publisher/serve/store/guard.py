@@ -28,7 +28,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from publisher.serve.store.base import QueryRefused, QuerySyntaxError
+from publisher.serve.store.base import QueryRefused, QuerySyntaxError, engine_error
 
 _TOKEN = re.compile(
     r"""
@@ -278,8 +278,10 @@ def check_query_fast(text: str, max_depth: int) -> Checked:
         check_lexical(text)
     try:
         parsed = _EMPTY.query(text)
-    except SyntaxError as exc:  # worded as the embedded store words it (publisher.serve.store.results)
-        raise QuerySyntaxError(f"Syntax error in the query: {exc}") from None
+    except (SyntaxError, ValueError, OSError, RuntimeError) as exc:
+        # Worded as the embedded store words it. A function pyoxigraph does not have (RuntimeError when the
+        # plan is made) is refused here too: Virtuoso would run its own — bif:http_get fetches any URL.
+        raise engine_error(exc) from None
     kind = "boolean" if isinstance(parsed, ox.QueryBoolean) else \
         "graph" if isinstance(parsed, ox.QueryTriples) else "solutions"
     return Checked(kind, WATCHED_WORDS.intersection(keywords(text)) if lexed else frozenset())

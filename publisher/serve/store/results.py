@@ -22,12 +22,11 @@ import pyoxigraph as ox
 from publisher.core import formats
 from publisher.core.terms import term
 from publisher.serve.store.base import (
-    QueryFailed,
     QueryRefused,
     QueryRequest,
     QueryResult,
-    QuerySyntaxError,
     ResultNotAcceptable,
+    engine_error,
 )
 from publisher.serve.store.guard import check_lexical, has_dataset_clause
 
@@ -68,13 +67,9 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryResult:
         if isinstance(result, ox.QuerySolutions):
             return _solutions(result, request)
         return _graph(result, request)
-    except SyntaxError as exc:
-        raise QuerySyntaxError(f"Syntax error in the query: {exc}") from None
-    except ValueError as exc:  # e.g. an IRI in the dataset that is not an IRI
-        raise QuerySyntaxError(str(exc)) from None
-    except (OSError, RuntimeError) as exc:
+    except (SyntaxError, ValueError, OSError, RuntimeError) as exc:
         # Evaluation errors from the engine (not file errors: the store is open already).
-        raise QueryFailed(f"The query could not be evaluated: {_first_line(exc)}") from None
+        raise engine_error(exc) from None
 
 
 @lru_cache(maxsize=256)
@@ -86,10 +81,6 @@ def _lexical(text: str) -> tuple[str | None, bool]:
     except QueryRefused as exc:  # its message, not the exception: a raised instance keeps its traceback
         return exc.message, has_dataset_clause(text)
     return None, has_dataset_clause(text)
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).splitlines() or ["unknown error"])[0][:300]
 
 
 def _cut(items: Iterable, max_rows: int) -> tuple[list, bool]:
