@@ -186,6 +186,23 @@ def test_functions_outside_sparql_never_reach_the_engine(engine: Engine, server:
         listener.close()
 
 
+def test_a_query_the_engine_cannot_evaluate_is_the_query_s_fault_not_a_bad_gateway(engine: Engine,
+                                                                                   server: str) -> None:
+    # Standard SPARQL leaves an expression's error unbound; Virtuoso answers 500 with its SQL state (22012
+    # division by zero, 2201B a bad regular expression, 22007 no date). That was a 502 "the store could not
+    # evaluate the query": now 422 in the engine's own first line, as the embedded store's evaluation errors.
+    for query, words in (("SELECT (1/0 AS ?x) {}", "Division by 0"), ("SELECT (REGEX('a', '(') AS ?x) {}", "regexp"),
+                         ("SELECT (<http://www.w3.org/2001/XMLSchema#dateTime>('2020-13-45') AS ?x) {}", "2020-13-45")):
+        response = requests.get(server + "/sparql", params={"query": query},
+                                headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        if engine.name == "oxigraph":
+            assert response.status_code == 200 and response.json()["results"]["bindings"] == [{}], query
+        else:
+            assert response.status_code == 422, (query, response.status_code, response.text[:300])
+            assert "could not evaluate the query: Virtuoso 22" in response.text and words in response.text
+            assert "SPARQL query:" not in response.text  # its echo of the query (with the stored graphs) is not
+
+
 def test_time_limit_holds_in_front_of_the_engine(engine: Engine, config: Config, release: Release,
                                                  server: str) -> None:
     """A query far longer than the limit is stopped: a 504-class error within about the limit, not its end."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 import time
 from functools import lru_cache
 from urllib.parse import urlencode
@@ -59,6 +60,10 @@ from publisher.serve.store.results import WRITERS, _boolean, _cut, _graph
 log = logging.getLogger(__name__)
 
 SOLUTIONS_ACCEPT = "application/sparql-results+json"
+#: Virtuoso's answer (a 500) to a query it cannot evaluate, by SQL state: 22xxx a data exception (division by
+#: zero, a bad regular expression, a date that is none), 37000 a query it cannot compile though standard (a
+#: transitive path without a start), 42xxx an access rule. The query's fault, not the store's: 422, in its words.
+ENGINE_QUERY_ERROR = re.compile(r"Virtuoso (?:22[0-9A-Z]{3}|37000|42[0-9A-Z]{3}) Error ")
 GRAPH_ACCEPT = "application/n-triples"
 #: Depth to which blank nodes of a description are closed in its one query (the data has none today).
 BLANK_DEPTH = 3
@@ -130,6 +135,8 @@ class ExternalStore(TrustedReads):
                 raise QueryTimeout.after(timeout or 0)
             if response.status in (400, 422):
                 raise QuerySyntaxError(f"The store refused the query: {detail}")
+            if ENGINE_QUERY_ERROR.match(detail):
+                raise QueryFailed(f"The triple store could not evaluate the query: {detail}")
             log.error("the store answered %s: %s", response.status, detail)
             raise StoreFailed("The triple store could not evaluate the query.")
         # Virtuoso's "anytime" answer: a partial result when its own timeout struck. Never serve it as complete.
