@@ -37,7 +37,6 @@ from publisher.serve.store.base import (
     QueryFailed,
     QueryRequest,
     QueryResult,
-    QuerySyntaxError,
     QueryTimeout,
     StoreFailed,
     StoreUnavailable,
@@ -133,9 +132,9 @@ class ExternalStore(TrustedReads):
             detail = (text[0] if text else "")[:300]
             if "S1T00" in detail or "timed out" in detail.lower() or response.status == 504:
                 raise QueryTimeout.after(timeout or 0)
-            if response.status in (400, 422):
-                raise QuerySyntaxError(f"The store refused the query: {detail}")
-            if ENGINE_QUERY_ERROR.match(detail):
+            if response.status in (400, 422) or ENGINE_QUERY_ERROR.match(detail):
+                # Sent only after the standard syntax check: the engine's refusal says what it cannot evaluate
+                # (Virtuoso has no BNODE()), not that the client wrote bad SPARQL (400).
                 raise QueryFailed(f"The triple store could not evaluate the query: {detail}")
             log.error("the store answered %s: %s", response.status, detail)
             raise StoreFailed("The triple store could not evaluate the query.")
