@@ -114,8 +114,8 @@ class QueryFailed(QueryError):
 
 def engine_error(exc: Exception) -> QueryError:
     """What pyoxigraph raises for a query, as the seam's error, for whichever store: its parser's
-    ``SyntaxError`` (and ``ValueError``: an IRI that is not one) a syntax error; an evaluation error — a
-    function outside SPARQL 1.1 such as Virtuoso's ``bif:`` and ``sql:`` ones, or the memory limit — 422."""
+    ``SyntaxError`` (and ``ValueError``: an IRI that is not one) a syntax error; an evaluation error (its
+    ``OSError``/``RuntimeError``: a function outside SPARQL 1.1, such as Virtuoso's ``bif:`` and ``sql:`` ones) 422."""
     if isinstance(exc, SyntaxError):
         return QuerySyntaxError(f"Syntax error in the query: {exc}")
     if isinstance(exc, ValueError):

@@ -59,11 +59,11 @@ from publisher.serve.store.results import WRITERS, _boolean, _cut, _graph
 log = logging.getLogger(__name__)
 
 SOLUTIONS_ACCEPT = "application/sparql-results+json"
+GRAPH_ACCEPT = "application/n-triples"
 #: Virtuoso's answer (a 500) to a query it cannot evaluate, by SQL state: 22xxx a data exception (division by
 #: zero, a bad regular expression, a date that is none), 37000 a query it cannot compile though standard (a
 #: transitive path without a start), 42xxx an access rule. The query's fault, not the store's: 422, in its words.
 ENGINE_QUERY_ERROR = re.compile(r"Virtuoso (?:22[0-9A-Z]{3}|37000|42[0-9A-Z]{3}) Error ")
-GRAPH_ACCEPT = "application/n-triples"
 #: Depth to which blank nodes of a description are closed in its one query (the data has none today).
 BLANK_DEPTH = 3
 

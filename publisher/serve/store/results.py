@@ -68,7 +68,7 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryResult:
             return _solutions(result, request)
         return _graph(result, request)
     except (SyntaxError, ValueError, OSError, RuntimeError) as exc:
-        # Evaluation errors from the engine (not file errors: the store is open already).
+        # Syntax and evaluation errors of the engine (an OSError is not a file's: the store is open already).
         raise engine_error(exc) from None
 
 

@@ -32,6 +32,12 @@ def size_of(value: object) -> int:
     return 64
 
 
+def size_of_response(status: str, headers: list[tuple[str, str]], body: bytes) -> int:
+    """``size_of((status, tuple(headers), body))``, give or take, without a call per header: every cached
+    response is one of these, and the walk cost more than the rest of putting it."""
+    return 256 + len(status) + len(body) + sum(len(k) + len(v) + 152 for k, v in headers)
+
+
 class Cache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 from publisher.core import urls
 from publisher.serve.store.guard import keywords
 from publisher.serve.store.live import LiveRelease, NoRelease
-from publisher.serve.web.cache import Cache
+from publisher.serve.web.cache import Cache, size_of_response
 from publisher.serve.web.streams import no_write
 
 VARIANT_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ACCEPT_LANGUAGE", "HTTP_IF_NONE_MATCH",
@@ -123,9 +123,7 @@ class ResponseCache:
             close = getattr(chunks, "close", None)
             if close:
                 close()
-        # What cache.size_of would estimate, without its walk over every header (a call each).
-        size = 256 + len(status) + len(body) + sum(len(k) + len(v) + 152 for k, v in headers)
-        self.cache.put(key, (status, tuple(headers), body), size)
+        self.cache.put(key, (status, tuple(headers), body), size_of_response(status, headers, body))
         start_response(status, headers)
         return [body]
 

@@ -206,7 +206,7 @@ class ProtocolRequest:
     named_graphs: tuple[str, ...]
 
 
-def read_protocol_request(req: Request) -> ProtocolRequest:
+def read_protocol_request(req: Request | EnvironRequest) -> ProtocolRequest:
     """Query and dataset from GET parameters, a form, or an ``application/sparql-query`` body."""
     params = req.args
     body_query: str | None = None
@@ -269,8 +269,8 @@ def build_request(config: Config, query: str, wanted: Formats, *, default_graphs
 
 @lru_cache(maxsize=4)  # what every request of one configuration shares
 def _limits(config: Config) -> tuple[int, int, tuple[tuple[str, str], ...], str]:
-    return (config.query_max_rows, config.query_max_result_bytes, _prefixes(config.base_iri),
-            config.iri("sparql") + "#limits")
+    return (config.query_max_rows, config.query_max_result_bytes,
+            tuple(ProjectNamespaces(config.base_iri).prefixes().items()), config.iri("sparql") + "#limits")
 
 
 def _worker_format(fmt: formats.Format | None) -> str | None:
@@ -278,11 +278,6 @@ def _worker_format(fmt: formats.Format | None) -> str | None:
     if fmt is None:
         return None
     return formats.SPARQL_JSON.name if fmt is formats.HTML else fmt.body_format
-
-
-@lru_cache(maxsize=4)
-def _prefixes(base_iri: str) -> tuple[tuple[str, str], ...]:
-    return tuple(ProjectNamespaces(base_iri).prefixes().items())
 
 
 # --- the answer ----------------------------------------------------------------------------------------------
@@ -311,8 +306,7 @@ def query_error_response(exc: QueryError | ProtocolError, query: str | None = No
     """The error in the format the client asked for (in a request context: ``error_response`` reads it);
     a syntax error in words, German / English, with line and column (the parser's text after it)."""
     plain = bilingual(exc.message, query, t) if query and isinstance(exc, QuerySyntaxError) else None
-    response = error_response(exc.status, plain or exc.message, getattr(exc, "retry_after", None))
-    return response
+    return error_response(exc.status, plain or exc.message, getattr(exc, "retry_after", None))
 
 
 #: CORS preflight for POSTs with a SPARQL content type; still no credentials.
@@ -427,7 +421,7 @@ class SparqlFastPath:
     def _answer(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         req = EnvironRequest.read(environ, self.flask_app.config["MAX_CONTENT_LENGTH"])
         try:
-            proto = read_protocol_request(req)  # type: ignore[arg-type]
+            proto = read_protocol_request(req)
             if proto.query is None:
                 raise _Fallback
             wanted = negotiate(req.values, environ.get("HTTP_ACCEPT"))
@@ -452,8 +446,8 @@ class SparqlFastPath:
         start_response(status, headers)
         return [body]
 
-    def answer(self, result: QueryResult, wanted: Formats, req: EnvironRequest | Request,
-               ) -> tuple[str, list[tuple[str, str]], bytes]:
+    def answer(self, result: QueryResult, wanted: Formats,
+               req: EnvironRequest) -> tuple[str, list[tuple[str, str]], bytes]:
         """Status, headers and body as the Flask route gives them: ``result_response``, then the hooks
         (``preflight_headers``; the app's ``finish``: gzip, CORS, security headers), written as a plain
         list: werkzeug's ``Response`` and ``Headers`` cost more than the rest of the request."""
